@@ -1,0 +1,11 @@
+// The `herald` subcommands. Each takes the arguments after its name and returns an exit status.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace herald::cli {
+
+int plugin_command(const std::vector<std::string>& args);
+
+}  // namespace herald::cli

@@ -1,0 +1,48 @@
+#include <exception>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <herald/plugin.h>
+
+#include "cli/args.hpp"
+#include "cli/commands.hpp"
+#include "version.hpp"
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: herald <command> [options]
+
+commands:
+  plugin list --dir DIR     load every plugin in DIR; list them and any refusals
+  --version                 print the version and plugin ABI
+
+Exit status: 0 success, 1 findings or refusals, 2 usage error.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+        std::cout << kUsage;
+        return args.empty() ? 2 : 0;
+    }
+    const std::string command = args[0];
+    const std::vector<std::string> rest(args.begin() + 1, args.end());
+    try {
+        if (command == "--version" || command == "version") {
+            std::cout << "herald " << herald::kVersion << " (plugin ABI " << HERALD_PLUGIN_ABI_MAJOR << "."
+                      << HERALD_PLUGIN_ABI_MINOR << ")\n";
+            return 0;
+        }
+        if (command == "plugin") return herald::cli::plugin_command(rest);
+        throw herald::cli::UsageError("unknown command '" + command + "'");
+    } catch (const herald::cli::UsageError& e) {
+        std::cerr << "herald: " << e.what() << "\n" << kUsage;
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << "herald: " << e.what() << "\n";
+        return 1;
+    }
+}

@@ -1,0 +1,79 @@
+// One configured channel: a plugin instance, with the C boundary wrapped so the rest of the
+// host deals only in owned C++ values.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "plugins/plugin_registry.hpp"
+
+namespace herald {
+
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+struct HttpRequest {
+    std::string method;
+    std::string url;
+    HeaderList headers;
+    std::string body;
+    std::string rate_limit_key;
+    bool skip = false;
+};
+
+struct RenderContext {
+    uint32_t attempt = 1;
+    bool is_recovery = false;
+    uint32_t failures_before = 0;
+    int64_t failing_since_unix_ms = 0;
+    int64_t accepted_at_unix_ms = 0;
+    std::string previous_receipt;
+    std::string team;
+    std::string channel_name;
+};
+
+struct HttpResponse {
+    int status_code = 0;
+    HeaderList headers;
+    std::string body;
+};
+
+struct Classification {
+    herald_outcome outcome = HERALD_OUTCOME_RETRY;
+    int64_t retry_after_ms = -1;
+    std::string reason;
+    std::string receipt;
+};
+
+// Either the value or the plugin's error message.
+template <typename T>
+using PluginResult = std::variant<T, std::string>;
+
+class ChannelInstance {
+ public:
+    static PluginResult<std::unique_ptr<ChannelInstance>> create(const LoadedPlugin& plugin,
+                                                                 std::string_view settings_json,
+                                                                 const Clock& clock = SystemClock::instance());
+    ~ChannelInstance();
+    ChannelInstance(const ChannelInstance&) = delete;
+    ChannelInstance& operator=(const ChannelInstance&) = delete;
+
+    PluginResult<HttpRequest> render(std::string_view event_json, const RenderContext& context) const;
+    PluginResult<Classification> classify(std::string_view event_json, const HttpResponse& response) const;
+
+    const LoadedPlugin& plugin() const { return plugin_; }
+
+ private:
+    struct Services;
+    ChannelInstance(const LoadedPlugin& plugin, std::unique_ptr<Services> services);
+
+    const LoadedPlugin& plugin_;
+    std::unique_ptr<Services> services_;
+    void* instance_ = nullptr;
+};
+
+}  // namespace herald
