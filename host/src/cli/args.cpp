@@ -46,6 +46,14 @@ std::string Args::required(std::string_view name) const {
     return *value;
 }
 
+std::vector<std::string> Args::options(std::string_view name) const {
+    std::vector<std::string> out;
+    for (const auto& [key, value] : values_) {
+        if (key == name) out.push_back(value);
+    }
+    return out;
+}
+
 bool Args::flag(std::string_view name) const { return flags_set_.count(std::string(name)) != 0; }
 
 }  // namespace herald::cli

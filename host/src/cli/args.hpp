@@ -22,6 +22,8 @@ class Args {
 
     std::optional<std::string> option(std::string_view name) const;
     std::string required(std::string_view name) const;
+    // Every value of an option given more than once, in order.
+    std::vector<std::string> options(std::string_view name) const;
     bool flag(std::string_view name) const;
     const std::vector<std::string>& positional() const { return positional_; }
 

@@ -15,6 +15,8 @@ constexpr const char* kUsage = R"(usage: herald <command> [options]
 
 commands:
   plugin list --dir DIR     load every plugin in DIR; list them and any refusals
+  plugin check FILE         run the conformance kit on one built plugin
+        [--settings JSON] [--require JSON-POINTER]...
   --version                 print the version and plugin ABI
 
 Exit status: 0 success, 1 findings or refusals, 2 usage error.

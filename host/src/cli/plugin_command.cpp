@@ -1,3 +1,5 @@
+#include <herald/conformance.hpp>
+
 #include <iostream>
 
 #include "cli/args.hpp"
@@ -19,13 +21,33 @@ int list_plugins(const Args& args) {
     return registry.refusals().empty() ? 0 : 1;
 }
 
+// Loads one plugin as the host would, then runs the conformance kit on it.
+int check_plugin(const Args& args) {
+    if (args.positional().size() != 1)
+        throw UsageError("usage: herald plugin check FILE [--settings JSON] [--require POINTER]...");
+    PluginRegistry registry;
+    registry.load_file(args.positional().front());
+    if (!registry.refusals().empty()) {
+        std::cout << "refused: " << registry.refusals().front().line() << "\n";
+        return 1;
+    }
+    const LoadedPlugin& plugin = registry.plugins().front();
+    conformance::Options options;
+    options.settings_json = args.option("settings").value_or("");
+    options.required_body_fields = args.options("require");
+    const auto report = conformance::run(plugin.descriptor, options);
+    std::cout << plugin.name << " " << plugin.version << ": " << report.text();
+    return report.passed() ? 0 : 1;
+}
+
 }  // namespace
 
 int plugin_command(const std::vector<std::string>& argv) {
-    if (argv.empty()) throw UsageError("usage: herald plugin list --dir DIR");
+    if (argv.empty()) throw UsageError("usage: herald plugin list|check ...");
     const std::string verb = argv.front();
     const std::vector<std::string> rest(argv.begin() + 1, argv.end());
     if (verb == "list") return list_plugins(Args(rest, {"dir"}, {}));
+    if (verb == "check") return check_plugin(Args(rest, {"settings", "require"}, {}));
     throw UsageError("unknown plugin command '" + verb + "'");
 }
 

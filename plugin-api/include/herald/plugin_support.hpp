@@ -1,0 +1,232 @@
+// Optional helpers for plugins written with Boost.JSON: reading settings and events, cutting
+// text to a channel's limits, and the wording every channel shares. Header-only; a plugin that
+// uses it links Boost.JSON. Nothing here is part of the C ABI.
+#ifndef HERALD_PLUGIN_SUPPORT_HPP
+#define HERALD_PLUGIN_SUPPORT_HPP
+
+#include <herald/plugin.hpp>
+
+#include <boost/json.hpp>
+#include <charconv>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+
+namespace herald::support {
+
+namespace json = boost::json;
+
+// Cuts `text` to at most `max_chars` Unicode code points, ending with "…" when it was cut.
+// Never splits a UTF-8 sequence.
+inline std::string truncate(std::string_view text, size_t max_chars) {
+    size_t chars = 0;
+    size_t cut = std::string_view::npos;  // byte offset where code point max_chars-1 starts
+    for (size_t i = 0; i < text.size(); ++i) {
+        if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) continue;
+        if (chars == max_chars - 1) cut = i;
+        if (++chars > max_chars) return max_chars == 0 ? std::string{} : std::string(text.substr(0, cut)) + "…";
+    }
+    return std::string(text);
+}
+
+// Cuts to a byte budget (for limits given in bytes), on a code point boundary, with "…".
+inline std::string truncate_bytes(std::string_view text, size_t max_bytes) {
+    if (text.size() <= max_bytes) return std::string(text);
+    if (max_bytes < 3) return {};
+    size_t end = max_bytes - 3;  // room for the 3-byte ellipsis
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+    return std::string(text.substr(0, end)) + "…";
+}
+
+// Reads the settings object the host passes to create. The host has already checked types
+// against the declared settings; these checks keep a plugin safe when used directly.
+class Settings {
+ public:
+    explicit Settings(std::string_view settings_json) {
+        boost::system::error_code ec;
+        json::value v = json::parse(settings_json, ec);
+        if (ec || !v.is_object()) throw SettingsError("settings must be a JSON object");
+        object_ = std::move(v.get_object());
+    }
+
+    bool has(std::string_view name) const {
+        const json::value* v = object_.if_contains(name);
+        return v != nullptr && !v->is_null();
+    }
+
+    std::string string(std::string_view name, std::string_view fallback = {}) const {
+        const json::value* v = object_.if_contains(name);
+        if (v == nullptr || v->is_null()) return std::string(fallback);
+        if (!v->is_string()) throw SettingsError(std::string(name) + ": must be a string");
+        return std::string(v->get_string());
+    }
+
+    std::string required_string(std::string_view name) const {
+        std::string value = string(name);
+        if (value.empty()) throw SettingsError(std::string(name) + ": required");
+        return value;
+    }
+
+    bool boolean(std::string_view name, bool fallback) const {
+        const json::value* v = object_.if_contains(name);
+        if (v == nullptr || v->is_null()) return fallback;
+        if (!v->is_bool()) throw SettingsError(std::string(name) + ": must be true or false");
+        return v->get_bool();
+    }
+
+    std::map<std::string, std::string> string_map(std::string_view name) const {
+        std::map<std::string, std::string> out;
+        const json::value* v = object_.if_contains(name);
+        if (v == nullptr || v->is_null()) return out;
+        if (!v->is_object()) throw SettingsError(std::string(name) + ": must be a map of strings");
+        for (const auto& [key, value] : v->get_object()) {
+            if (!value.is_string())
+                throw SettingsError(std::string(name) + "." + std::string(key) + ": must be a string");
+            out.emplace(std::string(key), std::string(value.get_string()));
+        }
+        return out;
+    }
+
+    // Ensures an http(s) URL; `name` is used in the message, the value never is (it may be secret).
+    static void require_http_url(std::string_view name, std::string_view url) {
+        if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0) {
+            throw SettingsError(std::string(name) + ": must be an http or https URL");
+        }
+    }
+
+ private:
+    json::object object_;
+};
+
+// Read access to a validated deploy event (SPEC section 1).
+class EventView {
+ public:
+    explicit EventView(std::string_view event_json) {
+        boost::system::error_code ec;
+        json::value v = json::parse(event_json, ec);
+        if (ec || !v.is_object()) throw std::runtime_error("event is not a JSON object");
+        object_ = std::move(v.get_object());
+    }
+
+    // A string at a dotted path ("commit.sha"); empty when absent or not a string.
+    std::string_view get(std::string_view path) const {
+        const json::object* obj = &object_;
+        while (true) {
+            const size_t dot = path.find('.');
+            const json::value* v = obj->if_contains(path.substr(0, dot));
+            if (v == nullptr) return {};
+            if (dot == std::string_view::npos)
+                return v->is_string() ? std::string_view(v->get_string()) : std::string_view{};
+            if (!v->is_object()) return {};
+            obj = &v->get_object();
+            path.remove_prefix(dot + 1);
+        }
+    }
+
+    std::string_view status() const { return get("status"); }
+    std::string_view service() const { return get("service"); }
+    std::string_view environment() const { return get("environment"); }
+    const json::object& object() const { return object_; }
+
+    std::map<std::string, std::string> labels() const {
+        std::map<std::string, std::string> out;
+        if (const json::value* v = object_.if_contains("labels"); v != nullptr && v->is_object()) {
+            for (const auto& [k, value] : v->get_object()) {
+                if (value.is_string()) out.emplace(std::string(k), std::string(value.get_string()));
+            }
+        }
+        return out;
+    }
+
+ private:
+    json::object object_;
+};
+
+// "2h 5m", "3m 10s", "42s": how long a service had been failing.
+inline std::string format_duration(int64_t ms) {
+    if (ms < 0) ms = 0;
+    const int64_t s = ms / 1000;
+    const int64_t d = s / 86400, h = (s % 86400) / 3600, m = (s % 3600) / 60, sec = s % 60;
+    if (d > 0) return std::to_string(d) + "d " + std::to_string(h) + "h";
+    if (h > 0) return std::to_string(h) + "h " + std::to_string(m) + "m";
+    if (m > 0) return std::to_string(m) + "m " + std::to_string(sec) + "s";
+    return std::to_string(sec) + "s";
+}
+
+enum class Kind { failed = 1, succeeded, recovered, started, cancelled, unknown };
+
+inline Kind kind_of(const EventView& e, const Event& ctx) {
+    const auto s = e.status();
+    if (s == "failed") return Kind::failed;
+    if (s == "succeeded") return ctx.is_recovery ? Kind::recovered : Kind::succeeded;
+    if (s == "started") return Kind::started;
+    if (s == "cancelled") return Kind::cancelled;
+    return Kind::unknown;
+}
+
+// One line every channel leads with, e.g. "Deploy failed: payments to production".
+inline std::string headline(const EventView& e, Kind kind) {
+    const std::string target = std::string(e.service()) + " to " + std::string(e.environment());
+    switch (kind) {
+        case Kind::failed:
+            return "Deploy failed: " + target;
+        case Kind::succeeded:
+            return "Deployed: " + target;
+        case Kind::recovered:
+            return "Recovered: " + target;
+        case Kind::started:
+            return "Deploy started: " + target;
+        case Kind::cancelled:
+            return "Deploy cancelled: " + target;
+        case Kind::unknown:
+            break;
+    }
+    return "Deploy " + std::string(e.status()) + ": " + target;
+}
+
+// What happened to the failed version, in words; empty when the event says nothing.
+inline std::string rollback_summary(const EventView& e) {
+    const auto status = e.get("rollback.status");
+    const auto to = e.get("rollback.to_version");
+    const std::string to_text = to.empty() ? std::string{} : " to " + std::string(to);
+    if (status == "succeeded") return "Rolled back" + to_text;
+    if (status == "in_progress") return "Rollback in progress" + to_text;
+    if (status == "failed") return "Rollback FAILED: the failed version may still be running";
+    if (status == "not_attempted") return "No rollback: the failed version is still running";
+    return {};
+}
+
+// "after 3 failures over 2h 5m" for a recovery, from the host's context.
+inline std::string recovery_summary(const Event& ctx, int64_t now_ms) {
+    if (!ctx.is_recovery) return {};
+    std::string text = "Recovered after " + std::to_string(ctx.failures_before) +
+                       (ctx.failures_before == 1 ? " failed deploy" : " failed deploys");
+    if (ctx.failing_since_unix_ms > 0) {
+        const int64_t end = ctx.accepted_at_unix_ms > 0 ? ctx.accepted_at_unix_ms : now_ms;
+        text += "; failing for " + format_duration(end - ctx.failing_since_unix_ms);
+    }
+    return text;
+}
+
+inline std::string short_sha(std::string_view sha) { return std::string(sha.substr(0, 12)); }
+
+// Retry-After in seconds (the form Slack, Teams and PagerDuty send) as milliseconds; -1 if absent
+// or not a plain number (the host then uses its own backoff).
+inline int64_t retry_after_ms(const Response& response) {
+    const auto value = response.header("Retry-After");
+    if (!value) return -1;
+    std::string_view text = *value;
+    while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+    int64_t seconds = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+    if (ec != std::errc{} || seconds < 0) return -1;
+    return seconds * 1000;
+}
+
+// A short excerpt of a response body for a rejection reason.
+inline std::string body_excerpt(std::string_view body, size_t max_chars = 300) { return truncate(body, max_chars); }
+
+}  // namespace herald::support
+
+#endif  // HERALD_PLUGIN_SUPPORT_HPP

@@ -1,0 +1,247 @@
+// Slack channel: incoming webhooks (default) or chat.postMessage with a bot token.
+// Renders Block Kit within Slack's documented limits; classifies Slack's answers, including
+// the Web API's HTTP 200 {"ok": false} errors.
+#include <herald/plugin_support.hpp>
+
+#include <algorithm>
+#include <array>
+#include <set>
+
+namespace {
+
+namespace json = boost::json;
+namespace hs = herald::support;
+
+// Block Kit limits (docs.slack.dev block reference) and a total budget well below the
+// undocumented ~13k-character msg_blocks_too_long threshold.
+constexpr size_t kHeaderChars = 150;
+constexpr size_t kFieldChars = 2000;
+constexpr size_t kFieldValueChars = 300;  // facts are short; keeps the whole message near 4k characters
+constexpr size_t kSectionChars = 3000;
+constexpr size_t kButtonTextChars = 75;
+constexpr size_t kUrlChars = 3000;
+constexpr size_t kReasonChars = 1500;
+constexpr size_t kCommitMessageChars = 300;
+constexpr size_t kFallbackTextChars = 500;
+constexpr size_t kMaxFields = 10;
+
+// Web API errors worth another try; every other `error` is permanent.
+const std::set<std::string, std::less<>> kTransientApiErrors = {"ratelimited", "rate_limited",   "service_unavailable",
+                                                                "fatal_error", "internal_error", "request_timeout"};
+
+std::string emoji(hs::Kind kind) {
+    switch (kind) {
+        case hs::Kind::failed:
+            return ":red_circle:";
+        case hs::Kind::succeeded:
+            return ":white_check_mark:";
+        case hs::Kind::recovered:
+            return ":large_green_circle:";
+        case hs::Kind::started:
+            return ":arrow_forward:";
+        case hs::Kind::cancelled:
+            return ":white_circle:";
+        case hs::Kind::unknown:
+            break;
+    }
+    return ":grey_question:";
+}
+
+// Slack mrkdwn treats &, < and > as control characters.
+std::string escape(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (char c : text) {
+        if (c == '&')
+            out += "&amp;";
+        else if (c == '<')
+            out += "&lt;";
+        else if (c == '>')
+            out += "&gt;";
+        else
+            out += c;
+    }
+    return out;
+}
+
+json::object mrkdwn(std::string text) { return {{"type", "mrkdwn"}, {"text", std::move(text)}}; }
+
+}  // namespace
+
+class SlackChannel {
+ public:
+    static constexpr const char* name = "slack";
+    static constexpr const char* version = "1.0.0";
+    static constexpr const char* description = "Slack incoming webhooks or chat.postMessage with a bot token";
+    static constexpr std::array settings{
+        herald::setting("webhook_url", HERALD_SETTING_STRING, HERALD_SETTING_SECRET, nullptr,
+                        "Incoming webhook URL (webhook mode)"),
+        herald::setting("bot_token", HERALD_SETTING_STRING, HERALD_SETTING_SECRET, nullptr,
+                        "Bot token with chat:write (bot mode; one token serves many channels)"),
+        herald::setting("channel", HERALD_SETTING_STRING, 0, nullptr,
+                        "Channel id: required in bot mode; in webhook mode the channel the URL posts into, "
+                        "so URLs sharing a channel share its rate limit"),
+        herald::setting("api_url", HERALD_SETTING_STRING, 0, "\"https://slack.com/api\"",
+                        "Slack Web API base URL (bot mode)"),
+        herald::setting("mention", HERALD_SETTING_STRING, 0, nullptr,
+                        "Mention added to failure messages, e.g. <!subteam^S012345> or <!here>"),
+    };
+    static constexpr herald_delivery_defaults delivery_defaults = herald::delivery_defaults({.max_retries = 5,
+                                                                                             .initial_backoff_ms = 1000,
+                                                                                             .max_backoff_ms = 60000,
+                                                                                             .give_up_after_ms = 0,
+                                                                                             .rate_per_second = 1.0,
+                                                                                             .burst = 1,
+                                                                                             .max_body_bytes = 40000});
+
+    SlackChannel(std::string_view settings_json, herald::Host host) : host_(host) {
+        const hs::Settings s(settings_json);
+        webhook_url_ = s.string("webhook_url");
+        bot_token_ = s.string("bot_token");
+        channel_ = s.string("channel");
+        api_url_ = s.string("api_url", "https://slack.com/api");
+        mention_ = s.string("mention");
+        if (webhook_url_.empty() == bot_token_.empty()) {
+            throw herald::SettingsError("give exactly one of webhook_url (webhook mode) or bot_token (bot mode)");
+        }
+        if (bot_mode()) {
+            if (channel_.empty()) throw herald::SettingsError("channel: required with bot_token");
+            hs::Settings::require_http_url("api_url", api_url_);
+            while (!api_url_.empty() && api_url_.back() == '/') api_url_.pop_back();
+        } else {
+            hs::Settings::require_http_url("webhook_url", webhook_url_);
+        }
+    }
+
+    herald::Request render(const herald::Event& event) const {
+        const hs::EventView e(event.json);
+        const hs::Kind kind = hs::kind_of(e, event);
+        json::object message = build_message(e, event, kind);
+
+        herald::Request request;
+        request.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
+        if (bot_mode()) {
+            request.url = api_url_ + "/chat.postMessage";
+            request.headers.emplace_back("Authorization", "Bearer " + bot_token_);
+            message["channel"] = channel_;
+            // Later messages of one deployment go into the thread of its first message.
+            if (!event.previous_receipt.empty()) {
+                message["thread_ts"] = event.previous_receipt;
+                if (kind == hs::Kind::failed) message["reply_broadcast"] = true;
+            }
+            request.rate_limit_key = "slack:" + channel_;
+        } else {
+            request.url = webhook_url_;
+            if (!channel_.empty()) request.rate_limit_key = "slack:" + channel_;
+        }
+        request.body = json::serialize(message);
+        return request;
+    }
+
+    herald::Classification classify(const herald::Event&, const herald::Response& r) const {
+        if (r.status_code == 429) return herald::Classification::retry("rate limited (429)", hs::retry_after_ms(r));
+        if (r.status_code >= 500 || r.status_code == 408) {
+            return herald::Classification::retry(
+                "HTTP " + std::to_string(r.status_code) + ": " + hs::body_excerpt(r.body, 100), hs::retry_after_ms(r));
+        }
+        if (r.status_code != 200) {
+            std::string reason = hs::body_excerpt(r.body, 200);
+            return herald::Classification::rejected("HTTP " + std::to_string(r.status_code) +
+                                                    (reason.empty() ? "" : ": " + reason));
+        }
+        if (!bot_mode()) return herald::Classification::delivered();
+
+        boost::system::error_code ec;
+        const json::value body = json::parse(r.body, ec);
+        if (ec || !body.is_object()) return herald::Classification::retry("unexpected non-JSON answer from Slack");
+        const json::object& obj = body.get_object();
+        if (const auto* ok = obj.if_contains("ok"); ok != nullptr && ok->is_bool() && ok->get_bool()) {
+            const auto* ts = obj.if_contains("ts");
+            return herald::Classification::delivered(ts != nullptr && ts->is_string() ? std::string(ts->get_string())
+                                                                                      : std::string{});
+        }
+        const auto* err = obj.if_contains("error");
+        const std::string error = err != nullptr && err->is_string() ? std::string(err->get_string()) : "unknown_error";
+        if (kTransientApiErrors.count(error) != 0) return herald::Classification::retry(error, hs::retry_after_ms(r));
+        return herald::Classification::rejected(error);
+    }
+
+ private:
+    bool bot_mode() const { return !bot_token_.empty(); }
+
+    json::object build_message(const hs::EventView& e, const herald::Event& event, hs::Kind kind) const {
+        const std::string headline = hs::headline(e, kind);
+        json::array blocks;
+        blocks.push_back(
+            {{"type", "header"},
+             {"text", {{"type", "plain_text"}, {"text", hs::truncate(headline, kHeaderChars)}, {"emoji", true}}}});
+
+        std::string lead = emoji(kind) + " *" + escape(headline) + "*";
+        if (kind == hs::Kind::failed && !mention_.empty()) lead = mention_ + " " + lead;
+        if (const std::string rollback = hs::rollback_summary(e); kind == hs::Kind::failed && !rollback.empty()) {
+            lead += "\n*" + escape(rollback) + "*";
+        }
+        if (const std::string recovery = hs::recovery_summary(event, host_.now_unix_ms()); !recovery.empty()) {
+            lead += "\n" + escape(recovery);
+        }
+        blocks.push_back({{"type", "section"}, {"text", mrkdwn(hs::truncate(lead, kSectionChars))}});
+
+        json::array fields;
+        // `value` is plain text; `markup` is already Slack mrkdwn (a link) and is not escaped.
+        auto field = [&](std::string_view label, std::string_view value, std::string markup = {}) {
+            if ((value.empty() && markup.empty()) || fields.size() >= kMaxFields) return;
+            const std::string shown =
+                markup.empty() ? escape(hs::truncate(value, std::min(kFieldValueChars, kFieldChars - label.size() - 8)))
+                               : markup;
+            fields.push_back(mrkdwn("*" + std::string(label) + "*\n" + shown));
+        };
+        field("Service", e.service());
+        field("Environment", e.environment());
+        field("Version", e.get("version"));
+        const std::string sha = hs::short_sha(e.get("commit.sha"));
+        const auto commit_url = e.get("commit.url");
+        if (!sha.empty() && !commit_url.empty() && commit_url.size() <= kUrlChars &&
+            commit_url.find_first_of("<>|") == std::string_view::npos) {
+            field("Commit", {}, "<" + std::string(commit_url) + "|" + escape(sha) + ">");
+        } else {
+            field("Commit", sha);
+        }
+        field("Triggered by", e.get("triggered_by"));
+        field("Failed stage", e.get("failure.stage"));
+        field("Rollback", kind == hs::Kind::failed ? std::string_view{} : e.get("rollback.status"));
+        field("Pipeline", e.get("pipeline.name"));
+        blocks.push_back({{"type", "section"}, {"fields", std::move(fields)}});
+
+        if (const auto reason = e.get("failure.reason"); !reason.empty()) {
+            blocks.push_back({{"type", "section"},
+                              {"text", mrkdwn("*Reason*\n```" + escape(hs::truncate(reason, kReasonChars)) + "```")}});
+        }
+        if (const auto msg = e.get("commit.message"); !msg.empty()) {
+            blocks.push_back({{"type", "context"},
+                              {"elements", json::array{mrkdwn(escape(hs::truncate(msg, kCommitMessageChars)))}}});
+        }
+        if (const auto url = e.get("pipeline.url"); !url.empty() && url.size() <= kUrlChars) {
+            json::object button{
+                {"type", "button"},
+                {"text", {{"type", "plain_text"}, {"text", hs::truncate("View pipeline log", kButtonTextChars)}}},
+                {"url", url}};
+            if (kind == hs::Kind::failed) button["style"] = "danger";
+            blocks.push_back({{"type", "actions"}, {"elements", json::array{std::move(button)}}});
+        }
+
+        std::string text = headline;
+        if (const std::string rollback = hs::rollback_summary(e); kind == hs::Kind::failed && !rollback.empty()) {
+            text += " (" + rollback + ")";
+        }
+        return {{"text", escape(hs::truncate(text, kFallbackTextChars))}, {"blocks", std::move(blocks)}};
+    }
+
+    herald::Host host_;
+    std::string webhook_url_;
+    std::string bot_token_;
+    std::string channel_;
+    std::string api_url_;
+    std::string mention_;
+};
+
+HERALD_PLUGIN(SlackChannel)

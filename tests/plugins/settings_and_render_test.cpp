@@ -1,0 +1,170 @@
+// Behaviour each plugin promises beyond the tables: settings validation, routing of statuses
+// to requests, signatures and rate-limit keys.
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <boost/json.hpp>
+
+#include "plugins/plugin_fixture.hpp"
+
+namespace herald {
+namespace {
+
+namespace json = boost::json;
+
+std::string create_error(const std::string& plugin, const std::string& settings) {
+    auto created = ChannelInstance::create(*test::real_plugins().find(plugin), settings);
+    return std::holds_alternative<std::string>(created) ? std::get<std::string>(created) : "(created)";
+}
+
+HttpRequest render_ok(const ChannelInstance& channel, const std::string& event, RenderContext ctx = {}) {
+    auto rendered = channel.render(event, ctx);
+    if (auto* error = std::get_if<std::string>(&rendered)) {
+        ADD_FAILURE() << *error;
+        return {};
+    }
+    return std::get<HttpRequest>(rendered);
+}
+
+const std::string kFailed =
+    R"({"id":"e1","deployment_id":"d","service":"checkout","environment":"production","status":"failed",)"
+    R"("commit":{"sha":"abc"},"triggered_by":"ci","pipeline":{"url":"https://ci.example.com/1"}})";
+const std::string kSucceeded =
+    R"({"id":"e2","deployment_id":"d","service":"checkout","environment":"production","status":"succeeded","version":"2"})";
+const std::string kStarted =
+    R"({"id":"e3","deployment_id":"d","service":"checkout","environment":"staging","status":"started"})";
+const std::string kPdKey = R"("routing_key":"0123456789abcdef0123456789abcdef")";
+
+TEST(SlackSettings, NeedExactlyOneMode) {
+    EXPECT_EQ(create_error("slack", "{}"), "give exactly one of webhook_url (webhook mode) or bot_token (bot mode)");
+    EXPECT_EQ(create_error("slack", R"({"webhook_url":"https://a","bot_token":"x","channel":"C"})"),
+              "give exactly one of webhook_url (webhook mode) or bot_token (bot mode)");
+    EXPECT_EQ(create_error("slack", R"({"bot_token":"xoxb-secret"})"), "channel: required with bot_token");
+    EXPECT_EQ(create_error("slack", R"({"webhook_url":"hooks.slack.com/secret"})"),
+              "webhook_url: must be an http or https URL");
+}
+
+TEST(SlackRender, ChannelSetsTheSharedRateLimitKey) {
+    auto a = test::make_channel("slack", R"({"webhook_url":"https://hooks.slack.com/a","channel":"C1"})");
+    auto b = test::make_channel("slack", R"({"webhook_url":"https://hooks.slack.com/b","channel":"C1"})");
+    auto c = test::make_channel("slack", R"({"webhook_url":"https://hooks.slack.com/c"})");
+    ASSERT_TRUE(a && b && c);
+    EXPECT_EQ(render_ok(*a, kFailed).rate_limit_key, "slack:C1");
+    EXPECT_EQ(render_ok(*b, kFailed).rate_limit_key, "slack:C1");
+    EXPECT_EQ(render_ok(*c, kFailed).rate_limit_key, "");  // the host keys by URL
+}
+
+TEST(SlackRender, BotModeThreadsUnderTheEarlierMessage) {
+    auto slack =
+        test::make_channel("slack", R"({"bot_token":"xoxb-1","channel":"C1","api_url":"http://127.0.0.1:1/api/"})");
+    ASSERT_NE(slack, nullptr);
+    RenderContext ctx;
+    ctx.previous_receipt = "1795000000.000100";
+    const HttpRequest r = render_ok(*slack, kFailed, ctx);
+    EXPECT_EQ(r.url, "http://127.0.0.1:1/api/chat.postMessage");
+    const auto body = json::parse(r.body).as_object();
+    EXPECT_EQ(body.at("thread_ts").as_string(), "1795000000.000100");
+    EXPECT_EQ(body.at("reply_broadcast").as_bool(), true);
+    EXPECT_EQ(body.at("channel").as_string(), "C1");
+}
+
+TEST(SlackRender, FailureSuccessAndRecoveryLookDifferent) {
+    auto slack = test::make_channel("slack", R"({"webhook_url":"https://hooks.slack.com/a"})");
+    ASSERT_NE(slack, nullptr);
+    RenderContext recovery;
+    recovery.is_recovery = true;
+    recovery.failures_before = 3;
+    recovery.accepted_at_unix_ms = 10'000'000;
+    recovery.failing_since_unix_ms = 10'000'000 - 3'900'000;
+    const std::string failed = render_ok(*slack, kFailed).body;
+    const std::string succeeded = render_ok(*slack, kSucceeded).body;
+    const std::string recovered = render_ok(*slack, kSucceeded, recovery).body;
+    EXPECT_NE(failed.find(":red_circle:"), std::string::npos);
+    EXPECT_NE(succeeded.find(":white_check_mark:"), std::string::npos);
+    EXPECT_NE(recovered.find(":large_green_circle:"), std::string::npos);
+    EXPECT_NE(recovered.find("Recovered after 3 failed deploys; failing for 1h 5m"), std::string::npos) << recovered;
+}
+
+TEST(TeamsSettings, FormatIsChecked) {
+    EXPECT_EQ(create_error("teams", R"({"webhook_url":"https://x","format":"cards"})"),
+              "format: must be \"workflows\" or \"connector\"");
+    EXPECT_EQ(create_error("teams", "{}"), "webhook_url: required");
+}
+
+TEST(PagerDutyRender, FailureTriggersSuccessResolvesTheSameDedupKey) {
+    auto pd = test::make_channel("pagerduty", "{" + kPdKey + "}");
+    ASSERT_NE(pd, nullptr);
+    const auto trigger = json::parse(render_ok(*pd, kFailed).body).as_object();
+    const auto resolve = json::parse(render_ok(*pd, kSucceeded).body).as_object();
+    EXPECT_EQ(trigger.at("event_action").as_string(), "trigger");
+    EXPECT_EQ(resolve.at("event_action").as_string(), "resolve");
+    EXPECT_EQ(trigger.at("dedup_key"), resolve.at("dedup_key"));
+    EXPECT_EQ(trigger.at("dedup_key").as_string(), "herald/checkout/production");
+    EXPECT_EQ(trigger.at("payload").at("severity").as_string(), "critical");
+    EXPECT_TRUE(render_ok(*pd, kStarted).skip);
+}
+
+TEST(PagerDutyRender, SeverityMapAndResolveSwitch) {
+    auto pd = test::make_channel(
+        "pagerduty", "{" + kPdKey + R"(,"severity":{"production":"error","*":"info"},"resolve_on_success":false})");
+    ASSERT_NE(pd, nullptr);
+    const auto trigger = json::parse(render_ok(*pd, kFailed).body).as_object();
+    EXPECT_EQ(trigger.at("payload").at("severity").as_string(), "error");
+    EXPECT_TRUE(render_ok(*pd, kSucceeded).skip);
+    EXPECT_EQ(create_error("pagerduty", "{" + kPdKey + R"(,"severity":{"prod":"loud"}})"),
+              "severity.prod: must be critical, error, warning or info");
+}
+
+TEST(PagerDutyRender, ChangesModeSendsOnlySuccesses) {
+    auto pd = test::make_channel("pagerduty", "{" + kPdKey + R"(,"send":"changes"})");
+    ASSERT_NE(pd, nullptr);
+    EXPECT_EQ(render_ok(*pd, kSucceeded).url, "https://events.pagerduty.com/v2/change/enqueue");
+    EXPECT_TRUE(render_ok(*pd, kFailed).skip);
+}
+
+TEST(PagerDutySettings, RoutingKeyIsAnIntegrationKey) {
+    EXPECT_EQ(create_error("pagerduty", R"({"routing_key":"short-secret"})"),
+              "routing_key: must be a 32-character integration key");
+}
+
+TEST(PagerDutyRender, RateLimitKeyNeverContainsTheRoutingKey) {
+    auto pd = test::make_channel("pagerduty", "{" + kPdKey + "}");
+    ASSERT_NE(pd, nullptr);
+    const HttpRequest r = render_ok(*pd, kFailed);
+    EXPECT_EQ(r.rate_limit_key.rfind("pagerduty:", 0), 0u);
+    EXPECT_EQ(r.rate_limit_key.find("0123456789abcdef0123456789abcdef"), std::string::npos);
+}
+
+TEST(WebhookRender, SignsTheExactBodyWithHmacSha256) {
+    const std::string key = "It's a Secret to Everybody";
+    auto hook = test::make_channel("webhook", R"({"url":"https://h.example.com/x","secret":")" + key + R"("})");
+    ASSERT_NE(hook, nullptr);
+    const HttpRequest r = render_ok(*hook, kFailed);
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(r.body.data()),
+         r.body.size(), digest, &len);
+    std::string hex;
+    for (unsigned i = 0; i < len; ++i) {
+        static constexpr char digits[] = "0123456789abcdef";
+        hex += digits[digest[i] >> 4];
+        hex += digits[digest[i] & 15];
+    }
+    std::string signature;
+    for (const auto& [k, v] : r.headers) {
+        if (k == "X-Herald-Signature-256") signature = v;
+    }
+    EXPECT_EQ(signature, "sha256=" + hex);
+    EXPECT_EQ(json::parse(r.body).at("event").at("id").as_string(), "e1");
+}
+
+TEST(WebhookSettings, HeaderInjectionIsRefused) {
+    EXPECT_EQ(create_error("webhook", R"({"url":"https://h/x","headers":{"X-A":"v\r\nX-Evil: 1"}})"),
+              "headers.X-A: must not contain line breaks");
+    EXPECT_EQ(create_error("webhook", R"({"url":"https://h/x","headers":{"Bad Name":"v"}})"),
+              "headers.Bad Name: not a valid header name");
+}
+
+}  // namespace
+}  // namespace herald
