@@ -7,5 +7,7 @@
 namespace herald::cli {
 
 int plugin_command(const std::vector<std::string>& args);
+int config_command(const std::vector<std::string>& args);
+int route_command(const std::vector<std::string>& args);
 
 }  // namespace herald::cli

@@ -17,6 +17,10 @@ commands:
   plugin list --dir DIR     load every plugin in DIR; list them and any refusals
   plugin check FILE         run the conformance kit on one built plugin
         [--settings JSON] [--require JSON-POINTER]...
+  config check PATH         validate a host config file, a routing directory or a team file
+        [--plugins DIR] [--resolve-secrets] [--allow-literal-secrets] [--services FILE]
+  route test --config PATH --event FILE [--render] [--plugins DIR]
+                            show where one event goes (and, with --render, what is sent)
   --version                 print the version and plugin ABI
 
 Exit status: 0 success, 1 findings or refusals, 2 usage error.
@@ -39,6 +43,8 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (command == "plugin") return herald::cli::plugin_command(rest);
+        if (command == "config") return herald::cli::config_command(rest);
+        if (command == "route") return herald::cli::route_command(rest);
         throw herald::cli::UsageError("unknown command '" + command + "'");
     } catch (const herald::cli::UsageError& e) {
         std::cerr << "herald: " << e.what() << "\n" << kUsage;

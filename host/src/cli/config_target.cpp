@@ -1,0 +1,64 @@
+#include "cli/config_target.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "config/config_reading.hpp"
+
+namespace herald::cli {
+namespace {
+
+// A host config has a `routing` key at the top; a team file has `team`.
+bool looks_like_host_config(const std::filesystem::path& path) {
+    Diagnostics ignored;
+    const YAML::Node root = load_yaml_file(path, ignored);
+    return child(root, "routing").IsDefined() || child(root, "listeners").IsDefined();
+}
+
+}  // namespace
+
+std::filesystem::path default_plugin_dir() {
+    if (const char* env = std::getenv("HERALD_PLUGIN_DIR"); env != nullptr && *env != '\0') return env;
+    std::error_code ec;
+    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        const auto prefix = exe.parent_path().parent_path();
+        for (const auto& candidate : {prefix / "plugins", prefix / "lib" / "herald" / "plugins"}) {
+            if (std::filesystem::is_directory(candidate, ec)) return candidate;
+        }
+    }
+    return "plugins";
+}
+
+std::unique_ptr<ConfigTarget> load_target(const std::filesystem::path& path,
+                                          const std::optional<std::string>& plugin_dir_option,
+                                          const LoadOptions& options, Diagnostics& d) {
+    auto target = std::make_unique<ConfigTarget>();
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(path, ec) && looks_like_host_config(path)) {
+        target->host = load_host_config(path, options, d);
+        target->routing_path = target->host->routing_dir;
+        if (!target->host->plugin_dir.empty()) target->plugin_dir = target->host->plugin_dir;
+    } else {
+        target->routing_path = path;
+    }
+    if (plugin_dir_option) target->plugin_dir = *plugin_dir_option;
+    if (target->plugin_dir.empty()) target->plugin_dir = default_plugin_dir();
+
+    target->plugins = PluginRegistry::load_directory(target->plugin_dir);
+    for (const auto& refusal : target->plugins.refusals()) {
+        d.warning({refusal.file.string(), 0, 0}, "plugin refused: " + refusal.reason);
+    }
+    if (target->plugins.plugins().empty()) {
+        d.error({target->plugin_dir.string(), 0, 0}, "no channel plugins loaded from this directory (--plugins DIR)");
+    }
+    if (!target->routing_path.empty()) {
+        target->routing =
+            load_routing(target->routing_path, target->host ? &*target->host : nullptr, target->plugins, options, d);
+    }
+    return target;
+}
+
+}  // namespace herald::cli

@@ -1,0 +1,115 @@
+// What a loaded configuration holds: host settings, and the channels, teams and
+// subscriptions of the routing directory. Built by config_loader, read by the router.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "config/diagnostics.hpp"
+#include "event/deploy_event.hpp"
+#include "plugins/channel_instance.hpp"
+
+namespace herald {
+
+// Delivery behaviour of one channel: plugin defaults, then host overrides per channel type,
+// then the channel's own overrides.
+struct DeliveryPolicy {
+    uint32_t max_retries = 5;
+    uint32_t initial_backoff_ms = 1000;
+    uint32_t max_backoff_ms = 60000;
+    uint32_t give_up_after_ms = 0;
+    double rate_per_second = 0;
+    uint32_t burst = 1;
+    std::string rate_limit_key;  // empty: the plugin's key, else the request URL
+};
+
+struct DeliveryOverrides {
+    std::optional<uint32_t> max_retries, initial_backoff_ms, max_backoff_ms, give_up_after_ms, burst;
+    std::optional<double> rate_per_second;
+    std::optional<std::string> rate_limit_key;
+
+    void apply_to(DeliveryPolicy& policy) const;
+};
+
+struct LabelMatch {
+    std::string key;
+    std::string pattern;  // glob
+};
+
+// Which events a channel or subscription wants.
+struct EventFilter {
+    std::set<DeployStatus> statuses;        // empty: every status
+    std::vector<std::string> environments;  // globs; empty: every environment
+    std::vector<LabelMatch> labels;         // all must match
+
+    bool matches(const DeployEvent& event) const;
+};
+
+struct ChannelConfig {
+    std::string team;  // owning team; "" for the fallback channel
+    std::string name;
+    std::string type;  // plugin name
+    SourceMark at;
+    EventFilter filter;
+    DeliveryPolicy policy;
+    std::string settings_json;               // resolved settings, as passed to the plugin
+    std::vector<std::string> secret_values;  // resolved secrets, for masking output
+    std::string destination_key;             // same key = same destination (deduplicated)
+    bool fallback = false;
+    std::unique_ptr<ChannelInstance> instance;
+
+    std::string label() const { return team.empty() ? name : team + "/" + name; }
+};
+
+struct Subscription {
+    std::string team;
+    std::string name;
+    SourceMark at;
+    std::vector<std::string> services;  // globs; empty: every service
+    EventFilter filter;
+    ChannelConfig* channel = nullptr;
+};
+
+struct TeamConfig {
+    std::string name;
+    SourceMark at;
+    std::vector<std::string> services;  // exact names and globs as written
+    std::vector<ChannelConfig*> channels;
+};
+
+struct ListenerConfig {
+    std::string address = "127.0.0.1";
+    int port = 0;
+};
+
+enum class SourceAuth { hmac = 1, bearer, none };
+
+struct SourceConfig {
+    std::string name;
+    std::string kind = "herald";  // herald | github | gitlab | cdevents
+    SourceAuth auth = SourceAuth::hmac;
+    std::vector<std::string> secrets;  // several at once during key rotation
+    int replay_window_s = 300;
+    SourceMark at;
+};
+
+struct HostConfig {
+    std::string file;
+    ListenerConfig intake{"127.0.0.1", 8080};
+    ListenerConfig admin{"127.0.0.1", 8081};
+    std::string admin_token;
+    std::string storage_path = "var/herald.db";
+    int retention_days = 7;
+    size_t max_body_bytes = 256 * 1024;
+    size_t max_pending_jobs = 1'000'000;
+    std::vector<SourceConfig> sources;
+    std::string plugin_dir;
+    std::string routing_dir;
+    std::map<std::string, DeliveryOverrides> delivery_by_type;
+};
+
+}  // namespace herald
