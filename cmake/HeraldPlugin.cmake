@@ -27,6 +27,8 @@ function(herald_add_plugin name)
     CXX_VISIBILITY_PRESET hidden
     VISIBILITY_INLINES_HIDDEN ON
     LIBRARY_OUTPUT_DIRECTORY ${ARG_OUTPUT_DIR})
+  include(GNUInstallDirs)
+  install(TARGETS ${target} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/herald/plugins)
   if(NOT HERALD_SANITIZE)
     # Sanitizer runtimes are resolved from the host at load time, so only plain builds can
     # insist that a plugin carries no undefined symbol.
