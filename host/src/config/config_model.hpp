@@ -58,7 +58,8 @@ struct ChannelConfig {
     DeliveryPolicy policy;
     std::string settings_json;               // resolved settings, as passed to the plugin
     std::vector<std::string> secret_values;  // resolved secrets, for masking output
-    std::string destination_key;             // same key = same destination (deduplicated)
+    std::string destination_key;             // same key = same destination (deduplicated); holds secrets
+    std::string destination_hash;            // SHA-256 of destination_key: stored and logged instead
     bool fallback = false;
     std::unique_ptr<ChannelInstance> instance;
 

@@ -94,7 +94,9 @@ HostConfig load_host_config(const std::filesystem::path& path, const LoadOptions
     HostConfig host;
     host.file = path.string();
     const std::string file = path.string();
-    const std::filesystem::path base = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
+    std::error_code ec;
+    const std::filesystem::path base =
+        std::filesystem::absolute(path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path(), ec);
     const YAML::Node root = load_yaml_file(path, d);
     if (!root.IsDefined()) return host;
     MapReader map(root, file, d, "host config");

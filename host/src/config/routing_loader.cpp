@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <map>
 
+#include "common/sha256.hpp"
 #include "config/channel_settings.hpp"
 #include "config/config_loader.hpp"
 #include "config/config_reading.hpp"
@@ -63,6 +64,7 @@ std::unique_ptr<ChannelConfig> read_channel(const YAML::Node& node, const std::s
     channel->settings_json = settings.json;
     channel->secret_values = settings.secret_values;
     channel->destination_key = channel->type + "\n" + settings.json;
+    channel->destination_hash = sha256_hex(channel->destination_key);
 
     const herald_delivery_defaults& dd = plugin->delivery_defaults;
     channel->policy = {dd.max_retries,

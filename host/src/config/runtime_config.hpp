@@ -1,0 +1,32 @@
+// One loaded, immutable configuration: what serving reads. A reload builds a new one and swaps
+// it in; work in flight keeps the one it started with alive.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "config/config_loader.hpp"
+
+namespace herald {
+
+struct RuntimeConfig {
+    HostConfig host;
+    RoutingTable routing;
+    std::unordered_map<std::string, const ChannelConfig*> by_label;  // "team/channel", "/fallback"
+
+    const ChannelConfig* channel(const std::string& team, const std::string& name) const {
+        const auto it = by_label.find(team + "/" + name);
+        return it == by_label.end() ? nullptr : it->second;
+    }
+
+    static std::shared_ptr<const RuntimeConfig> make(HostConfig host, RoutingTable routing) {
+        auto config = std::make_shared<RuntimeConfig>();
+        config->host = std::move(host);
+        config->routing = std::move(routing);
+        for (const auto& c : config->routing.channels()) config->by_label.emplace(c->team + "/" + c->name, c.get());
+        return config;
+    }
+};
+
+}  // namespace herald

@@ -1,0 +1,113 @@
+// The dispatcher thread: turns open jobs into HTTP requests through their channel's plugin,
+// sends them with the transport, and records every outcome through the group committer.
+//
+// Ordering: jobs of one destination and one service+environment form a FIFO; only its head is
+// ever in flight, and a head being retried holds the rest back, so a "recovered" never
+// overtakes its "failed". Different FIFOs proceed independently.
+#pragma once
+
+#include <atomic>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <queue>
+#include <random>
+#include <thread>
+#include <unordered_map>
+
+#include "common/clock.hpp"
+#include "config/runtime_config.hpp"
+#include "dispatch/rate_limiter.hpp"
+#include "store/group_commit.hpp"
+#include "transport/curl_transport.hpp"
+
+namespace herald {
+
+struct DispatcherOptions {
+    size_t max_in_flight = 256;
+    TransportOptions transport;
+};
+
+// Counts the dispatcher reports (read by metrics).
+struct DispatchCounters {
+    std::atomic<int64_t> open_jobs{0};
+    std::atomic<uint64_t> delivered{0};
+    std::atomic<uint64_t> accepted{0};
+    std::atomic<uint64_t> retries{0};
+    std::atomic<uint64_t> dead{0};
+    std::atomic<uint64_t> skipped{0};
+};
+
+class Dispatcher final : public NewJobSink {
+ public:
+    using ConfigSource = std::function<std::shared_ptr<const RuntimeConfig>()>;
+
+    Dispatcher(ConfigSource config, GroupCommitter& committer, std::unique_ptr<StoreReader> reader, const Clock& clock,
+               DispatcherOptions options = {});
+    ~Dispatcher() override;
+
+    // Jobs found open at start-up (in acceptance order); call before start().
+    void load(std::vector<OpenJob> jobs);
+    void start();
+    // Stops starting requests, waits up to grace_ms for those in flight, then returns. Jobs not
+    // finished stay open in the store and are sent after the next start.
+    void stop(int64_t grace_ms);
+
+    void on_new_jobs(std::vector<OpenJob> jobs, std::shared_ptr<const EventRecord> event) override;
+
+    const DispatchCounters& counters() const { return counters_; }
+
+ private:
+    struct QueuedJob {
+        OpenJob job;
+        std::shared_ptr<const EventRecord> event;  // kept for the head only, to bound memory
+    };
+    struct Fifo {
+        std::deque<QueuedJob> jobs;
+        bool busy = false;
+        int64_t due_ms = 0;
+        std::optional<HttpRequest> rendered;  // the head's request for its next attempt
+        std::string rate_key;
+    };
+    struct InFlight {
+        std::string fifo_key;
+        int64_t started_ms = 0;
+        std::shared_ptr<const RuntimeConfig> config;
+        const ChannelConfig* channel = nullptr;
+    };
+
+    void run();
+    void take_inbox();
+    void enqueue(QueuedJob job);
+    void schedule(const std::string& key, Fifo& fifo, int64_t due_ms);
+    void start_head(const std::string& key, int64_t now);
+    void complete(TransportResult result);
+    void finish_head(const std::string& key, Fifo& fifo, JobUpdate update, int64_t now);
+    JobUpdate update_for(const OpenJob& job, JobState state) const;
+    int64_t backoff_ms(const DeliveryPolicy& policy, uint32_t attempt);
+
+    ConfigSource config_;
+    GroupCommitter& committer_;
+    std::unique_ptr<StoreReader> reader_;
+    const Clock& clock_;
+    DispatcherOptions options_;
+    CurlTransport transport_;
+    DispatchCounters counters_;
+    RateLimiter limiter_;
+    std::mt19937_64 random_{std::random_device{}()};
+
+    std::unordered_map<std::string, Fifo> fifos_;
+    using Due = std::pair<int64_t, std::string>;
+    std::priority_queue<Due, std::vector<Due>, std::greater<>> ready_;
+    std::unordered_map<uint64_t, InFlight> in_flight_;
+    uint64_t next_token_ = 1;
+
+    std::mutex inbox_mutex_;
+    std::vector<QueuedJob> inbox_;
+    std::atomic<bool> stopping_{false};
+    std::atomic<int64_t> stop_deadline_ms_{0};
+    std::thread thread_;
+};
+
+}  // namespace herald

@@ -1,0 +1,31 @@
+// Authenticates an inbound request against the configured sources.
+//
+// hmac:   X-Herald-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>. With an optional
+//         X-Herald-Timestamp: <unix seconds>, the HMAC covers "<timestamp>.<body>" and the
+//         timestamp must be within the source's replay window.
+// bearer: Authorization: Bearer <secret>.
+// none:   accepted only when a source says so explicitly.
+// Several secrets per source are tried (key rotation); comparisons are constant-time.
+// X-Herald-Source: <name> picks one source; otherwise every source is tried.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config_model.hpp"
+
+namespace herald {
+
+struct AuthOutcome {
+    const SourceConfig* source = nullptr;  // set when authenticated
+    std::string error;                     // why not, for the 401 body (never a secret)
+};
+
+using HeaderLookup = std::function<std::string_view(std::string_view name)>;
+
+AuthOutcome authenticate(const std::vector<SourceConfig>& sources, const HeaderLookup& header, std::string_view body,
+                         int64_t now_unix_seconds);
+
+}  // namespace herald

@@ -1,0 +1,179 @@
+#include "intake/http_server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+
+namespace herald {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+using tcp = net::ip::tcp;
+
+HttpResponseMessage json_response(http::status status, std::string body, unsigned version, bool keep_alive) {
+    HttpResponseMessage res{status, version};
+    res.set(http::field::server, "Herald");
+    res.set(http::field::content_type, "application/json");
+    res.keep_alive(keep_alive);
+    res.body() = std::move(body);
+    res.prepare_payload();
+    return res;
+}
+
+struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
+    net::io_context& io;
+    HttpServerOptions options;
+    HttpHandler& handler;
+    tcp::acceptor acceptor;
+    std::atomic<size_t> connections{0};
+
+    Impl(net::io_context& context, HttpServerOptions opts, HttpHandler& h)
+        : io(context), options(std::move(opts)), handler(h), acceptor(net::make_strand(context)) {}
+
+    void accept();
+};
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+    Session(tcp::socket socket, std::shared_ptr<HttpServer::Impl> server)
+        : stream_(std::move(socket)), server_(std::move(server)) {}
+
+    ~Session() { server_->connections.fetch_sub(1); }
+
+    void start() {
+        net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(server_timeout(self)); });
+    }
+
+ private:
+    static std::chrono::milliseconds server_timeout(const std::shared_ptr<Session>& self) {
+        return self->first_ ? self->server_->options.read_timeout : self->server_->options.idle_timeout;
+    }
+
+    void read(std::chrono::milliseconds timeout) {
+        parser_.emplace();
+        parser_->body_limit(server_->options.max_body_bytes);
+        parser_->header_limit(static_cast<std::uint32_t>(server_->options.max_header_bytes));
+        // The idle timeout covers waiting for a request; once bytes arrive the read timeout applies.
+        stream_.expires_after(timeout);
+        http::async_read(stream_, buffer_, *parser_,
+                         [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
+    }
+
+    void on_read(beast::error_code ec) {
+        first_ = false;
+        if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::connection_reset ||
+            ec == net::error::operation_aborted) {
+            return close();
+        }
+        if (ec == http::error::body_limit) {
+            return send(json_response(
+                http::status::payload_too_large,
+                R"({"error":"body is larger than )" + std::to_string(server_->options.max_body_bytes) + R"( bytes"})",
+                11, false));
+        }
+        if (ec == http::error::header_limit) {
+            return send(json_response(http::status::request_header_fields_too_large,
+                                      R"({"error":"headers are too large"})", 11, false));
+        }
+        if (ec) {
+            return send(json_response(http::status::bad_request, R"({"error":"malformed HTTP request"})", 11, false));
+        }
+        HttpRequestMessage request = parser_->release();
+        const unsigned version = request.version();
+        const bool keep_alive = request.keep_alive();
+        auto self = shared_from_this();
+        // The handler may answer from another thread: hop back onto this connection's strand.
+        server_->handler.handle(
+            std::move(request), [self, version, keep_alive](std::optional<HttpResponseMessage> res) {
+                net::post(self->stream_.get_executor(), [self, version, keep_alive, res = std::move(res)]() mutable {
+                    if (!res) return self->reset();
+                    res->version(version);
+                    if (!keep_alive) res->keep_alive(false);
+                    self->send(std::move(*res));
+                });
+            });
+    }
+
+    void send(HttpResponseMessage res) {
+        auto response = std::make_shared<HttpResponseMessage>(std::move(res));
+        stream_.expires_after(server_->options.read_timeout);
+        http::async_write(stream_, *response, [self = shared_from_this(), response](beast::error_code ec, size_t) {
+            if (ec || !response->keep_alive()) return self->close();
+            self->read(self->server_->options.idle_timeout);
+        });
+    }
+
+    // Drops the connection at once (RST), without an answer.
+    void reset() {
+        beast::error_code ec;
+        stream_.socket().set_option(net::socket_base::linger(true, 0), ec);
+        stream_.close();
+    }
+
+    void close() {
+        beast::error_code ec;
+        stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+        stream_.close();
+    }
+
+    beast::tcp_stream stream_;
+    beast::flat_buffer buffer_;
+    std::optional<http::request_parser<http::string_body>> parser_;
+    std::shared_ptr<HttpServer::Impl> server_;
+    bool first_ = true;
+};
+
+}  // namespace
+
+void HttpServer::Impl::accept() {
+    acceptor.async_accept(net::make_strand(io), [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+        if (ec == net::error::operation_aborted || !self->acceptor.is_open()) return;
+        if (!ec) {
+            if (self->connections.load() >= self->options.max_connections) {
+                // Over the cap: refuse at once rather than queue a client that will time out.
+                beast::error_code ignored;
+                socket.close(ignored);
+            } else {
+                self->connections.fetch_add(1);
+                std::make_shared<Session>(std::move(socket), self)->start();
+            }
+        }
+        self->accept();
+    });
+}
+
+HttpServer::HttpServer(net::io_context& io, HttpServerOptions options, HttpHandler& handler)
+    : impl_(std::make_shared<Impl>(io, std::move(options), handler)) {}
+
+HttpServer::~HttpServer() { stop_accepting(); }
+
+void HttpServer::start() {
+    const auto address = net::ip::make_address(impl_->options.address);
+    const tcp::endpoint endpoint(address, impl_->options.port);
+    impl_->acceptor.open(endpoint.protocol());
+    impl_->acceptor.set_option(net::socket_base::reuse_address(true));
+    impl_->acceptor.bind(endpoint);
+    impl_->acceptor.listen(net::socket_base::max_listen_connections);
+    impl_->accept();
+}
+
+void HttpServer::stop_accepting() {
+    net::post(impl_->acceptor.get_executor(), [impl = impl_] {
+        beast::error_code ec;
+        impl->acceptor.close(ec);
+    });
+}
+
+unsigned short HttpServer::bound_port() const {
+    beast::error_code ec;
+    return impl_->acceptor.local_endpoint(ec).port();
+}
+
+size_t HttpServer::open_connections() const { return impl_->connections.load(); }
+
+}  // namespace herald

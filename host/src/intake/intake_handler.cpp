@@ -1,0 +1,109 @@
+#include "intake/intake_handler.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+
+#include "intake/auth.hpp"
+
+namespace herald {
+namespace json = boost::json;
+
+namespace {
+
+std::string error_body(std::string_view message) { return json::serialize(json::object{{"error", message}}); }
+
+HttpResponseMessage unavailable(std::string_view why, int retry_after_s) {
+    auto res = json_response(http::status::service_unavailable, error_body(why));
+    res.set(http::field::retry_after, std::to_string(retry_after_s));
+    return res;
+}
+
+}  // namespace
+
+IntakeHandler::IntakeHandler(ConfigSource config, GroupCommitter& committer, Backlog backlog, const Clock& clock)
+    : config_(std::move(config)), committer_(committer), backlog_(std::move(backlog)), clock_(clock) {}
+
+void IntakeHandler::handle(HttpRequestMessage request, Respond respond) {
+    const std::string_view target = request.target();
+    const std::string_view path = target.substr(0, target.find('?'));
+    if (path == "/v1/events") {
+        if (request.method() != http::verb::post) {
+            auto res = json_response(http::status::method_not_allowed, error_body("use POST"));
+            res.set(http::field::allow, "POST");
+            return respond(std::move(res));
+        }
+        return post_event(std::move(request), std::move(respond));
+    }
+    if (path == "/healthz") return respond(json_response(http::status::ok, R"({"status":"ok"})"));
+    respond(json_response(http::status::not_found, error_body("no such endpoint")));
+}
+
+void IntakeHandler::post_event(HttpRequestMessage request, Respond respond) {
+    const auto config = config_();
+    const std::string_view content_type = request[http::field::content_type];
+    if (content_type.substr(0, content_type.find(';')) != "application/json") {
+        counters_.invalid.fetch_add(1);
+        return respond(
+            json_response(http::status::unsupported_media_type, error_body("Content-Type must be application/json")));
+    }
+    const auto header = [&request](std::string_view name) -> std::string_view { return request[name]; };
+    const AuthOutcome auth = authenticate(config->host.sources, header, request.body(), clock_.now_unix_ms() / 1000);
+    if (auth.source == nullptr) {
+        counters_.unauthorized.fetch_add(1);
+        auto res = json_response(http::status::unauthorized, error_body(auth.error));
+        res.set(http::field::www_authenticate, "Bearer");
+        return respond(std::move(res));
+    }
+
+    ParsedEvent parsed = parse_deploy_event(request.body());
+    if (!parsed.errors.empty()) {
+        counters_.invalid.fetch_add(1);
+        json::array problems;
+        for (const auto& e : parsed.errors) problems.push_back({{"field", e.field}, {"rule", e.rule}});
+        return respond(
+            json_response(http::status::bad_request,
+                          json::serialize(json::object{{"error", "invalid event: " + parsed.errors.front().message()},
+                                                       {"problems", std::move(problems)}})));
+    }
+    if (!committer_.healthy()) {
+        counters_.unavailable.fetch_add(1);
+        return respond(unavailable("storage is unavailable", 5));
+    }
+    if (backlog_() >= static_cast<int64_t>(config->host.max_pending_jobs)) {
+        counters_.unavailable.fetch_add(1);
+        return respond(unavailable("too many deliveries pending", 30));
+    }
+
+    IngestItem item;
+    item.event = std::move(*parsed.event);
+    item.source = auth.source->name;
+    item.accepted_at_ms = clock_.now_unix_ms();
+    const auto destinations = config->routing.route(item.event);
+    for (const auto& d : destinations) {
+        item.targets.push_back(
+            {d.channel->team, d.channel->name, d.channel->type, d.channel->destination_hash, d.reason, d.fallback});
+    }
+    if (destinations.empty()) counters_.unrouted.fetch_add(1);
+
+    const std::string id = item.event.id;
+    committer_.submit(std::move(item), [this, id, respond = std::move(respond)](GroupCommitter::Result result) {
+        if (auto* error = std::get_if<std::string>(&result)) {
+            counters_.unavailable.fetch_add(1);
+            spdlog::error("intake: event {} not stored: {}", id, *error);
+            return respond(unavailable("storage is unavailable", 5));
+        }
+        const IngestOutcome& outcome = std::get<IngestOutcome>(result);
+        if (outcome.duplicate) {
+            counters_.duplicates.fetch_add(1);
+            return respond(
+                json_response(http::status::ok, json::serialize(json::object{{"id", id}, {"status", "duplicate"}})));
+        }
+        counters_.accepted.fetch_add(1);
+        spdlog::debug("intake: event {} accepted, {} deliveries", id, outcome.jobs.size());
+        respond(
+            json_response(http::status::accepted, json::serialize(json::object{{"id", id}, {"status", "accepted"}})));
+    });
+}
+
+}  // namespace herald

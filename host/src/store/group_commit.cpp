@@ -1,0 +1,132 @@
+#include "store/group_commit.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <utility>
+
+namespace herald {
+
+GroupCommitter::GroupCommitter(Store& store, size_t max_batch) : store_(store), max_batch_(max_batch) {}
+
+GroupCommitter::~GroupCommitter() { stop(); }
+
+void GroupCommitter::start() {
+    thread_ = std::thread([this] { run(); });
+}
+
+void GroupCommitter::stop() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_one();
+    if (thread_.joinable()) thread_.join();
+}
+
+void GroupCommitter::submit(IngestItem item, Done done) {
+    {
+        std::lock_guard lock(mutex_);
+        if (!stopping_) {
+            items_.emplace_back(std::move(item), std::move(done));
+            wake_.notify_one();
+            return;
+        }
+    }
+    done(std::string("shutting down"));
+}
+
+void GroupCommitter::submit_updates(std::vector<JobUpdate> updates) {
+    if (updates.empty()) return;
+    std::lock_guard lock(mutex_);
+    updates_.insert(updates_.end(), std::make_move_iterator(updates.begin()), std::make_move_iterator(updates.end()));
+    wake_.notify_one();
+}
+
+void GroupCommitter::prune(int64_t older_than_ms) {
+    std::lock_guard lock(mutex_);
+    prune_before_ms_ = older_than_ms;
+    wake_.notify_one();
+}
+
+void GroupCommitter::run() {
+    std::vector<std::pair<IngestItem, Done>> items;
+    std::vector<JobUpdate> updates;
+    auto retry_delay = std::chrono::milliseconds(50);
+    while (true) {
+        {
+            std::unique_lock lock(mutex_);
+            wake_.wait(lock, [&] {
+                return stopping_ || !items_.empty() || !updates_.empty() || !updates.empty() || prune_before_ms_ > 0;
+            });
+            if (stopping_ && items_.empty() && updates_.empty() && updates.empty()) return;
+            if (prune_before_ms_ > 0) {
+                const int64_t cutoff = std::exchange(prune_before_ms_, 0);
+                lock.unlock();
+                try {
+                    const size_t removed = store_.prune_finished(cutoff);
+                    if (removed > 0) spdlog::info("store: retention removed {} finished rows", removed);
+                } catch (const StoreError& e) {
+                    spdlog::error("store: retention failed: {}", e.what());
+                }
+                lock.lock();
+            }
+            // Take at most max_batch events; updates always go in whole.
+            const size_t take = std::min(items_.size(), max_batch_);
+            items.insert(items.end(), std::make_move_iterator(items_.begin()),
+                         std::make_move_iterator(items_.begin() + static_cast<std::ptrdiff_t>(take)));
+            items_.erase(items_.begin(), items_.begin() + static_cast<std::ptrdiff_t>(take));
+            updates.insert(updates.end(), std::make_move_iterator(updates_.begin()),
+                           std::make_move_iterator(updates_.end()));
+            updates_.clear();
+        }
+        std::vector<IngestItem> batch;
+        batch.reserve(items.size());
+        for (auto& [item, done] : items) batch.push_back(std::move(item));
+
+        std::vector<IngestOutcome> outcomes;
+        try {
+            outcomes = store_.commit(batch, updates);
+            commits_.fetch_add(1);
+            if (!healthy_.exchange(true)) spdlog::info("store: writable again");
+            retry_delay = std::chrono::milliseconds(50);
+        } catch (const StoreError& e) {
+            if (healthy_.exchange(false)) spdlog::error("store: commit failed: {}", e.what());
+            for (auto& [item, done] : items) done(std::string(e.what()));
+            items.clear();
+            // Outcomes already reported by the dispatcher must not be lost: keep them for the next try.
+            std::this_thread::sleep_for(retry_delay);
+            retry_delay = std::min(retry_delay * 2, std::chrono::milliseconds(2000));
+            std::lock_guard lock(mutex_);
+            if (stopping_) {
+                spdlog::error("store: {} job updates not written at shutdown; those jobs will be sent again",
+                              updates.size());
+                return;
+            }
+            continue;
+        }
+        updates.clear();
+        for (size_t i = 0; i < items.size(); ++i) {
+            IngestOutcome& outcome = outcomes[i];
+            if (!outcome.duplicate && sink_ != nullptr && !outcome.jobs.empty()) {
+                const IngestItem& item = batch[i];
+                auto event = std::make_shared<EventRecord>();
+                event->seq = outcome.event_seq;
+                event->id = item.event.id;
+                event->source = item.source;
+                event->service = item.event.service;
+                event->environment = item.event.environment;
+                event->status = std::string(to_string(item.event.status));
+                event->deployment_id = item.event.deployment_id;
+                event->json = item.event.json;
+                event->accepted_at_ms = item.accepted_at_ms;
+                event->recovery = outcome.recovery;
+                sink_->on_new_jobs(outcome.jobs, std::move(event));
+            }
+            items[i].second(std::move(outcome));
+        }
+        items.clear();
+    }
+}
+
+}  // namespace herald

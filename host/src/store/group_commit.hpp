@@ -1,0 +1,63 @@
+// The writer thread: it owns every write to the store and batches them. Events posted by many
+// connections at once, and job outcomes reported by the dispatcher, share one transaction (and
+// one fsync), so durable acknowledgements scale past the disk's fsync rate.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "store/store.hpp"
+
+namespace herald {
+
+// Receives the jobs of each newly accepted event, in acceptance order.
+class NewJobSink {
+ public:
+    virtual ~NewJobSink() = default;
+    virtual void on_new_jobs(std::vector<OpenJob> jobs, std::shared_ptr<const EventRecord> event) = 0;
+};
+
+class GroupCommitter {
+ public:
+    using Result = std::variant<IngestOutcome, std::string>;  // outcome, or why the store failed
+    using Done = std::function<void(Result)>;
+
+    GroupCommitter(Store& store, size_t max_batch = 1024);
+    ~GroupCommitter();
+
+    void set_sink(NewJobSink* sink) { sink_ = sink; }
+    void start();
+    // Commits what is queued, then stops. Later submissions fail.
+    void stop();
+
+    void submit(IngestItem item, Done done);
+    void submit_updates(std::vector<JobUpdate> updates);
+    // Deletes finished work older than the cut-off, on the writer thread.
+    void prune(int64_t older_than_ms);
+
+    bool healthy() const { return healthy_.load(); }
+    uint64_t commits() const { return commits_.load(); }
+
+ private:
+    void run();
+
+    Store& store_;
+    const size_t max_batch_;
+    NewJobSink* sink_ = nullptr;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    std::vector<std::pair<IngestItem, Done>> items_;
+    std::vector<JobUpdate> updates_;
+    int64_t prune_before_ms_ = 0;
+    bool stopping_ = false;
+    std::atomic<bool> healthy_{true};
+    std::atomic<uint64_t> commits_{0};
+    std::thread thread_;
+};
+
+}  // namespace herald

@@ -1,0 +1,54 @@
+// Thin RAII over the SQLite C API: a connection and prepared statements with typed binding.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "store/store.hpp"
+
+namespace herald::sqlite {
+
+class Db {
+ public:
+    Db(const std::string& path, int flags);
+    ~Db();
+    Db(const Db&) = delete;
+    Db& operator=(const Db&) = delete;
+
+    void exec(const char* sql);
+    sqlite3* handle() const { return db_; }
+    [[noreturn]] void fail(const std::string& what) const;
+
+ private:
+    sqlite3* db_ = nullptr;
+};
+
+class Stmt {
+ public:
+    Stmt(Db& db, const char* sql);
+    ~Stmt();
+    Stmt(const Stmt&) = delete;
+    Stmt& operator=(const Stmt&) = delete;
+
+    // Binding is 1-based, as in SQLite.
+    Stmt& bind(int index, int64_t value);
+    Stmt& bind(int index, std::string_view value);
+    Stmt& bind_null(int index);
+
+    bool step();  // true while a row is available; throws StoreError on failure
+    void run();   // steps to completion
+    void reset();
+
+    int64_t int64(int column) const { return sqlite3_column_int64(stmt_, column); }
+    std::string text(int column) const;
+    bool is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+
+ private:
+    Db& db_;
+    sqlite3_stmt* stmt_ = nullptr;
+};
+
+}  // namespace herald::sqlite

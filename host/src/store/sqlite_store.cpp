@@ -1,0 +1,330 @@
+#include <memory>
+#include <mutex>
+
+#include "store/schema.hpp"
+#include "store/sqlite_db.hpp"
+#include "store/store.hpp"
+
+namespace herald {
+
+std::string_view to_string(JobState state) {
+    switch (state) {
+        case JobState::pending:
+            return "pending";
+        case JobState::retry:
+            return "retry";
+        case JobState::delivered:
+            return "delivered";
+        case JobState::accepted:
+            return "accepted";
+        case JobState::skipped:
+            return "skipped";
+        case JobState::dead:
+            return "dead";
+    }
+    return "unknown";
+}
+
+std::optional<JobState> parse_job_state(std::string_view text) {
+    for (auto s : {JobState::pending, JobState::retry, JobState::delivered, JobState::accepted, JobState::skipped,
+                   JobState::dead}) {
+        if (text == to_string(s)) return s;
+    }
+    if (text == "in_flight") return JobState::pending;  // left by a crash: send again
+    return std::nullopt;
+}
+
+namespace {
+
+using sqlite::Db;
+using sqlite::Stmt;
+
+void migrate(Db& db) {
+    db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER NOT NULL)");
+    Stmt current(db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+    current.step();
+    const int64_t applied = current.int64(0);
+    current.reset();
+    if (applied > static_cast<int64_t>(sqlite::kMigrations.size())) {
+        throw StoreError("the store was written by a newer Herald (schema version " + std::to_string(applied) + ")");
+    }
+    for (size_t i = static_cast<size_t>(applied); i < sqlite::kMigrations.size(); ++i) {
+        db.exec("BEGIN IMMEDIATE");
+        try {
+            db.exec(sqlite::kMigrations[i]);
+            Stmt record(db, "INSERT INTO schema_migrations (version) VALUES (?)");
+            record.bind(1, static_cast<int64_t>(i + 1)).run();
+            db.exec("COMMIT");
+        } catch (...) {
+            db.exec("ROLLBACK");
+            throw;
+        }
+    }
+}
+
+class SqliteReader final : public StoreReader {
+ public:
+    explicit SqliteReader(const std::string& path)
+        : db_(path, SQLITE_OPEN_READONLY),
+          event_(db_,
+                 "SELECT seq, id, source, service, environment, status, deployment_id, json, accepted_at_ms, "
+                 "is_recovery, failures_before, failing_since_ms FROM events WHERE seq = ?"),
+          receipt_(db_, "SELECT receipt FROM receipts WHERE destination_hash = ? AND deployment_id = ?") {}
+
+    std::optional<EventRecord> event(int64_t seq) override {
+        event_.bind(1, seq);
+        std::optional<EventRecord> out;
+        if (event_.step()) {
+            EventRecord r;
+            r.seq = event_.int64(0);
+            r.id = event_.text(1);
+            r.source = event_.text(2);
+            r.service = event_.text(3);
+            r.environment = event_.text(4);
+            r.status = event_.text(5);
+            r.deployment_id = event_.text(6);
+            r.json = event_.text(7);
+            r.accepted_at_ms = event_.int64(8);
+            r.recovery = {event_.int64(9) != 0, static_cast<uint32_t>(event_.int64(10)), event_.int64(11)};
+            out = std::move(r);
+        }
+        event_.reset();
+        return out;
+    }
+
+    std::optional<std::string> receipt(const std::string& destination_hash, const std::string& deployment_id) override {
+        receipt_.bind(1, destination_hash).bind(2, deployment_id);
+        std::optional<std::string> out;
+        if (receipt_.step()) out = receipt_.text(0);
+        receipt_.reset();
+        return out;
+    }
+
+ private:
+    Db db_;
+    Stmt event_;
+    Stmt receipt_;
+};
+
+class SqliteStore final : public Store {
+ public:
+    explicit SqliteStore(const std::string& path)
+        : path_(path),
+          db_(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE),
+          init_(init(db_)),
+          exists_(db_, "SELECT 1 FROM events WHERE id = ?"),
+          status_(db_, "SELECT failures, failing_since_ms FROM service_status WHERE service = ? AND environment = ?"),
+          set_status_(db_,
+                      "INSERT INTO service_status (service, environment, last_status, failures, failing_since_ms) "
+                      "VALUES (?, ?, ?, ?, ?) ON CONFLICT (service, environment) DO UPDATE SET "
+                      "last_status = excluded.last_status, failures = excluded.failures, "
+                      "failing_since_ms = excluded.failing_since_ms"),
+          insert_event_(db_,
+                        "INSERT INTO events (id, source, service, environment, status, deployment_id, json, "
+                        "accepted_at_ms, is_recovery, failures_before, failing_since_ms) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+          insert_job_(db_,
+                      "INSERT INTO jobs (event_seq, team, channel, channel_type, destination_hash, reason, fallback, "
+                      "state, created_at_ms, updated_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)"),
+          update_job_(db_,
+                      "UPDATE jobs SET state = ?, attempts = ?, next_attempt_at_ms = ?, first_attempt_at_ms = ?, "
+                      "last_status = COALESCE(?, last_status), last_error = ?, response_excerpt = ?, "
+                      "dead_reason = ?, updated_at_ms = ?, finished_at_ms = ? WHERE id = ?"),
+          insert_attempt_(db_,
+                          "INSERT INTO attempts (job_id, number, started_at_ms, status_code, latency_ms, outcome, "
+                          "error) VALUES (?, ?, ?, ?, ?, ?, ?)"),
+          set_receipt_(db_,
+                       "INSERT INTO receipts (destination_hash, deployment_id, receipt) VALUES (?, ?, ?) "
+                       "ON CONFLICT (destination_hash, deployment_id) DO UPDATE SET receipt = excluded.receipt") {}
+
+    std::vector<IngestOutcome> commit(const std::vector<IngestItem>& items,
+                                      const std::vector<JobUpdate>& updates) override {
+        std::vector<IngestOutcome> outcomes;
+        outcomes.reserve(items.size());
+        db_.exec("BEGIN IMMEDIATE");
+        try {
+            for (const auto& item : items) outcomes.push_back(ingest(item));
+            for (const auto& update : updates) apply(update);
+            db_.exec("COMMIT");
+        } catch (...) {
+            try {
+                db_.exec("ROLLBACK");
+            } catch (...) {
+                // The original error is the one worth reporting.
+            }
+            throw;
+        }
+        return outcomes;
+    }
+
+    std::vector<OpenJob> open_jobs() override {
+        db_.exec("UPDATE jobs SET state = 'pending' WHERE state = 'in_flight'");
+        Stmt select(db_,
+                    "SELECT j.id, j.event_seq, j.team, j.channel, j.channel_type, j.destination_hash, j.reason, "
+                    "j.fallback, j.state, j.attempts, j.next_attempt_at_ms, j.first_attempt_at_ms, e.service, "
+                    "e.environment, e.deployment_id FROM jobs j JOIN events e ON e.seq = j.event_seq "
+                    "WHERE j.state IN ('pending', 'retry') ORDER BY j.id");
+        std::vector<OpenJob> jobs;
+        while (select.step()) {
+            OpenJob job;
+            job.id = select.int64(0);
+            job.event_seq = select.int64(1);
+            job.target = {select.text(2), select.text(3), select.text(4),
+                          select.text(5), select.text(6), select.int64(7) != 0};
+            job.state = parse_job_state(select.text(8)).value_or(JobState::pending);
+            job.attempts = static_cast<uint32_t>(select.int64(9));
+            job.next_attempt_at_ms = select.int64(10);
+            job.first_attempt_at_ms = select.int64(11);
+            job.service = select.text(12);
+            job.environment = select.text(13);
+            job.deployment_id = select.text(14);
+            jobs.push_back(std::move(job));
+        }
+        return jobs;
+    }
+
+    size_t prune_finished(int64_t older_than_ms) override {
+        db_.exec("BEGIN IMMEDIATE");
+        try {
+            const char* finished = "state IN ('delivered', 'accepted', 'skipped') AND finished_at_ms < ?";
+            Stmt attempts(
+                db_, (std::string("DELETE FROM attempts WHERE job_id IN (SELECT id FROM jobs WHERE ") + finished + ")")
+                         .c_str());
+            attempts.bind(1, older_than_ms).run();
+            Stmt jobs(db_, (std::string("DELETE FROM jobs WHERE ") + finished).c_str());
+            jobs.bind(1, older_than_ms).run();
+            size_t removed = static_cast<size_t>(sqlite3_changes(db_.handle()));
+            Stmt events(db_,
+                        "DELETE FROM events WHERE accepted_at_ms < ? AND NOT EXISTS "
+                        "(SELECT 1 FROM jobs WHERE jobs.event_seq = events.seq)");
+            events.bind(1, older_than_ms).run();
+            removed += static_cast<size_t>(sqlite3_changes(db_.handle()));
+            db_.exec("COMMIT");
+            return removed;
+        } catch (...) {
+            db_.exec("ROLLBACK");
+            throw;
+        }
+    }
+
+    std::unique_ptr<StoreReader> reader() override { return std::make_unique<SqliteReader>(path_); }
+
+ private:
+    static bool init(Db& db) {
+        db.exec("PRAGMA journal_mode = WAL");
+        db.exec("PRAGMA synchronous = FULL");  // a commit is on disk when COMMIT returns
+        migrate(db);
+        return true;
+    }
+
+    IngestOutcome ingest(const IngestItem& item) {
+        IngestOutcome out;
+        const DeployEvent& e = item.event;
+        exists_.bind(1, e.id);
+        out.duplicate = exists_.step();
+        exists_.reset();
+        if (out.duplicate) return out;
+
+        // Last status per service+environment: a success after failures is a recovery.
+        status_.bind(1, e.service).bind(2, e.environment);
+        int64_t failures = 0, failing_since = 0;
+        if (status_.step()) {
+            failures = status_.int64(0);
+            failing_since = status_.int64(1);
+        }
+        status_.reset();
+        if (e.status == DeployStatus::succeeded && failures > 0) {
+            out.recovery = {true, static_cast<uint32_t>(failures), failing_since};
+        }
+        if (e.status == DeployStatus::failed || e.status == DeployStatus::succeeded) {
+            const bool failed = e.status == DeployStatus::failed;
+            set_status_.bind(1, e.service)
+                .bind(2, e.environment)
+                .bind(3, to_string(e.status))
+                .bind(4, failed ? failures + 1 : 0)
+                .bind(5, failed ? (failures > 0 ? failing_since : item.accepted_at_ms) : 0)
+                .run();
+        }
+
+        insert_event_.bind(1, e.id)
+            .bind(2, item.source)
+            .bind(3, e.service)
+            .bind(4, e.environment)
+            .bind(5, to_string(e.status))
+            .bind(6, e.deployment_id)
+            .bind(7, e.json)
+            .bind(8, item.accepted_at_ms)
+            .bind(9, out.recovery.is_recovery ? 1 : 0)
+            .bind(10, static_cast<int64_t>(out.recovery.failures_before))
+            .bind(11, out.recovery.failing_since_ms)
+            .run();
+        out.event_seq = sqlite3_last_insert_rowid(db_.handle());
+
+        for (const auto& t : item.targets) {
+            insert_job_.bind(1, out.event_seq)
+                .bind(2, t.team)
+                .bind(3, t.channel)
+                .bind(4, t.channel_type)
+                .bind(5, t.destination_hash)
+                .bind(6, t.reason)
+                .bind(7, t.fallback ? 1 : 0)
+                .bind(8, item.accepted_at_ms)
+                .bind(9, item.accepted_at_ms)
+                .run();
+            OpenJob job;
+            job.id = sqlite3_last_insert_rowid(db_.handle());
+            job.event_seq = out.event_seq;
+            job.target = t;
+            job.service = e.service;
+            job.environment = e.environment;
+            job.deployment_id = e.deployment_id;
+            out.jobs.push_back(std::move(job));
+        }
+        return out;
+    }
+
+    void apply(const JobUpdate& u) {
+        const int64_t now = u.attempt ? u.attempt->started_at_ms + u.attempt->latency_ms : u.next_attempt_at_ms;
+        const bool finished = !is_open(u.state);
+        update_job_.bind(1, to_string(u.state))
+            .bind(2, static_cast<int64_t>(u.attempts))
+            .bind(3, u.next_attempt_at_ms)
+            .bind(4, u.first_attempt_at_ms);
+        if (u.attempt)
+            update_job_.bind(5, static_cast<int64_t>(u.attempt->status_code));
+        else
+            update_job_.bind_null(5);
+        update_job_.bind(6, u.last_error)
+            .bind(7, u.response_excerpt)
+            .bind(8, u.dead_reason)
+            .bind(9, now)
+            .bind(10, finished ? now : 0)
+            .bind(11, u.job_id)
+            .run();
+        if (u.attempt) {
+            const AttemptRecord& a = *u.attempt;
+            insert_attempt_.bind(1, u.job_id)
+                .bind(2, static_cast<int64_t>(a.number))
+                .bind(3, a.started_at_ms)
+                .bind(4, static_cast<int64_t>(a.status_code))
+                .bind(5, a.latency_ms)
+                .bind(6, a.outcome)
+                .bind(7, a.error)
+                .run();
+        }
+        if (u.receipt && !u.receipt->empty()) {
+            set_receipt_.bind(1, u.destination_hash).bind(2, u.deployment_id).bind(3, *u.receipt).run();
+        }
+    }
+
+    std::string path_;
+    Db db_;
+    bool init_;
+    Stmt exists_, status_, set_status_, insert_event_, insert_job_, update_job_, insert_attempt_, set_receipt_;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> open_sqlite_store(const std::string& path) { return std::make_unique<SqliteStore>(path); }
+
+}  // namespace herald

@@ -1,0 +1,140 @@
+// Durable storage of events and delivery jobs. The SQLite store is the embedded default; the
+// interface is what a shared PostgreSQL store implements for several replicas.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "event/deploy_event.hpp"
+
+namespace herald {
+
+// pending -> (in flight) -> delivered | accepted | skipped | retry (-> in flight ...) | dead
+enum class JobState { pending = 1, retry, delivered, accepted, skipped, dead };
+std::string_view to_string(JobState state);
+std::optional<JobState> parse_job_state(std::string_view text);
+inline bool is_open(JobState s) { return s == JobState::pending || s == JobState::retry; }
+
+class StoreError : public std::runtime_error {
+ public:
+    using std::runtime_error::runtime_error;
+};
+
+// Where one event goes, decided by routing when the event is accepted.
+struct JobTarget {
+    std::string team;
+    std::string channel;
+    std::string channel_type;
+    std::string destination_hash;  // identifies the destination without holding its secrets
+    std::string reason;
+    bool fallback = false;
+};
+
+// What the host knows beyond the event, fixed at acceptance.
+struct RecoveryContext {
+    bool is_recovery = false;
+    uint32_t failures_before = 0;
+    int64_t failing_since_ms = 0;
+};
+
+struct EventRecord {
+    int64_t seq = 0;  // acceptance order
+    std::string id;
+    std::string source;
+    std::string service;
+    std::string environment;
+    std::string status;
+    std::string deployment_id;
+    std::string json;
+    int64_t accepted_at_ms = 0;
+    RecoveryContext recovery;
+};
+
+// A job that still has work to do, as the dispatcher needs it.
+struct OpenJob {
+    int64_t id = 0;
+    int64_t event_seq = 0;
+    JobTarget target;
+    std::string service;
+    std::string environment;
+    std::string deployment_id;
+    JobState state = JobState::pending;
+    uint32_t attempts = 0;
+    int64_t next_attempt_at_ms = 0;
+    int64_t first_attempt_at_ms = 0;
+};
+
+struct AttemptRecord {
+    uint32_t number = 0;
+    int64_t started_at_ms = 0;
+    int status_code = 0;  // 0: no HTTP response
+    int64_t latency_ms = 0;
+    std::string outcome;  // delivered, accepted, retry, rejected, transport_error, render_error
+    std::string error;
+};
+
+// A change to a job decided by the dispatcher.
+struct JobUpdate {
+    int64_t job_id = 0;
+    JobState state = JobState::pending;
+    uint32_t attempts = 0;
+    int64_t next_attempt_at_ms = 0;
+    int64_t first_attempt_at_ms = 0;
+    std::optional<AttemptRecord> attempt;
+    std::string last_error;
+    std::string response_excerpt;  // secrets already masked
+    std::string dead_reason;
+    std::optional<std::string> receipt;  // stored for (destination_hash, deployment_id)
+    std::string destination_hash;
+    std::string deployment_id;
+};
+
+struct IngestItem {
+    DeployEvent event;
+    std::string source;
+    int64_t accepted_at_ms = 0;
+    std::vector<JobTarget> targets;
+};
+
+struct IngestOutcome {
+    bool duplicate = false;
+    int64_t event_seq = 0;
+    RecoveryContext recovery;
+    std::vector<OpenJob> jobs;
+};
+
+// Reads from a connection of its own, so a thread can read while the writer writes.
+class StoreReader {
+ public:
+    virtual ~StoreReader() = default;
+    virtual std::optional<EventRecord> event(int64_t seq) = 0;
+    virtual std::optional<std::string> receipt(const std::string& destination_hash,
+                                               const std::string& deployment_id) = 0;
+};
+
+class Store {
+ public:
+    virtual ~Store() = default;
+
+    // One transaction: every item is inserted (or found to be a duplicate) and every update
+    // applied; durable when this returns. Throws StoreError, in which case nothing is applied.
+    virtual std::vector<IngestOutcome> commit(const std::vector<IngestItem>& items,
+                                              const std::vector<JobUpdate>& updates) = 0;
+
+    // Jobs with work left, in acceptance order; jobs a crash left mid-flight are pending again.
+    virtual std::vector<OpenJob> open_jobs() = 0;
+
+    // Deletes finished work older than the cut-off (never open or dead jobs). Returns rows removed.
+    virtual size_t prune_finished(int64_t older_than_ms) = 0;
+
+    virtual std::unique_ptr<StoreReader> reader() = 0;
+};
+
+// Opens (creating and migrating) the SQLite store at `path`.
+std::unique_ptr<Store> open_sqlite_store(const std::string& path);
+
+}  // namespace herald

@@ -1,0 +1,174 @@
+#include "transport/curl_transport.hpp"
+
+#include <curl/curl.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <stdexcept>
+#include <unordered_map>
+
+namespace herald {
+namespace {
+
+struct Transfer {
+    uint64_t token = 0;
+    CURL* easy = nullptr;
+    curl_slist* headers = nullptr;
+    std::string body;  // request body; curl reads it in place
+    HttpResponse response;
+    size_t max_bytes = 0;
+    std::chrono::steady_clock::time_point started;
+};
+
+size_t on_body(char* data, size_t size, size_t count, void* user) {
+    auto* t = static_cast<Transfer*>(user);
+    const size_t n = size * count;
+    const size_t room = t->max_bytes > t->response.body.size() ? t->max_bytes - t->response.body.size() : 0;
+    t->response.body.append(data, std::min(n, room));
+    return n;
+}
+
+size_t on_header(char* data, size_t size, size_t count, void* user) {
+    auto* t = static_cast<Transfer*>(user);
+    const size_t n = size * count;
+    std::string_view line(data, n);
+    if (line.rfind("HTTP/", 0) == 0) {
+        t->response.headers.clear();  // a new status line (e.g. after 100 Continue) starts over
+        return n;
+    }
+    const size_t colon = line.find(':');
+    if (colon == std::string_view::npos) return n;
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
+        value.remove_suffix(1);
+    t->response.headers.emplace_back(std::string(line.substr(0, colon)), std::string(value));
+    return n;
+}
+
+struct GlobalInit {
+    GlobalInit() { curl_global_init(CURL_GLOBAL_DEFAULT); }
+};
+
+}  // namespace
+
+struct CurlTransport::Impl {
+    TransportOptions options;
+    CURLM* multi = nullptr;
+    std::unordered_map<CURL*, std::unique_ptr<Transfer>> transfers;
+    std::vector<CURL*> idle;  // easy handles kept for reuse (they keep their connection cache)
+};
+
+CurlTransport::CurlTransport(TransportOptions options) : impl_(std::make_unique<Impl>()) {
+    static GlobalInit init;
+    impl_->options = std::move(options);
+    impl_->multi = curl_multi_init();
+    if (impl_->multi == nullptr) throw std::runtime_error("curl_multi_init failed");
+    curl_multi_setopt(impl_->multi, CURLMOPT_MAXCONNECTS, 256L);
+}
+
+CurlTransport::~CurlTransport() {
+    for (auto& [easy, t] : impl_->transfers) {
+        curl_multi_remove_handle(impl_->multi, easy);
+        curl_slist_free_all(t->headers);
+        curl_easy_cleanup(easy);
+    }
+    for (CURL* easy : impl_->idle) curl_easy_cleanup(easy);
+    curl_multi_cleanup(impl_->multi);
+}
+
+void CurlTransport::start(uint64_t token, const HttpRequest& request) {
+    CURL* easy = nullptr;
+    if (!impl_->idle.empty()) {
+        easy = impl_->idle.back();
+        impl_->idle.pop_back();
+        curl_easy_reset(easy);
+    } else {
+        easy = curl_easy_init();
+        if (easy == nullptr) throw std::runtime_error("curl_easy_init failed");
+    }
+    auto t = std::make_unique<Transfer>();
+    t->token = token;
+    t->easy = easy;
+    t->body = request.body;
+    t->max_bytes = impl_->options.max_response_bytes;
+    t->started = std::chrono::steady_clock::now();
+    for (const auto& [name, value] : request.headers) {
+        t->headers = curl_slist_append(t->headers, (name + ": " + value).c_str());
+    }
+    t->headers = curl_slist_append(t->headers, "Expect:");  // no 100-continue round trip
+
+    curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
+    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    if (request.method != "GET") {
+        curl_easy_setopt(easy, CURLOPT_POSTFIELDS, t->body.data());
+        curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(t->body.size()));
+    }
+    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, t->headers);
+    curl_easy_setopt(easy, CURLOPT_USERAGENT, impl_->options.user_agent.c_str());
+    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, impl_->options.connect_timeout_ms);
+    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, impl_->options.total_timeout_ms);
+    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &on_body);
+    curl_easy_setopt(easy, CURLOPT_WRITEDATA, t.get());
+    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &on_header);
+    curl_easy_setopt(easy, CURLOPT_HEADERDATA, t.get());
+    // Debugging aid only: libcurl's own trace on stderr (it shows URLs, so never in production).
+    static const bool verbose = std::getenv("HERALD_CURL_VERBOSE") != nullptr;
+    if (verbose) curl_easy_setopt(easy, CURLOPT_VERBOSE, 1L);
+    curl_multi_add_handle(impl_->multi, easy);
+    impl_->transfers.emplace(easy, std::move(t));
+}
+
+std::vector<TransportResult> CurlTransport::perform(int timeout_ms) {
+    int running = 0;
+    curl_multi_perform(impl_->multi, &running);
+    // A transfer can finish inside that call; polling first would leave it waiting for the next
+    // unrelated wake-up.
+    std::vector<TransportResult> results = collect();
+    if (!results.empty()) return results;
+    curl_multi_poll(impl_->multi, nullptr, 0, timeout_ms, nullptr);
+    curl_multi_perform(impl_->multi, &running);
+    return collect();
+}
+
+std::vector<TransportResult> CurlTransport::collect() {
+    std::vector<TransportResult> results;
+    int queued = 0;
+    while (CURLMsg* msg = curl_multi_info_read(impl_->multi, &queued)) {
+        if (msg->msg != CURLMSG_DONE) continue;
+        CURL* easy = msg->easy_handle;
+        auto it = impl_->transfers.find(easy);
+        if (it == impl_->transfers.end()) continue;
+        Transfer& t = *it->second;
+        TransportResult r;
+        r.token = t.token;
+        r.latency_ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t.started).count();
+        if (msg->data.result == CURLE_OK) {
+            long status = 0;
+            curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+            r.ok = true;
+            r.response = std::move(t.response);
+            r.response.status_code = static_cast<int>(status);
+        } else {
+            r.error = curl_easy_strerror(msg->data.result);
+        }
+        curl_multi_remove_handle(impl_->multi, easy);
+        curl_slist_free_all(t.headers);
+        impl_->transfers.erase(it);
+        impl_->idle.push_back(easy);
+        results.push_back(std::move(r));
+    }
+    return results;
+}
+
+void CurlTransport::wakeup() { curl_multi_wakeup(impl_->multi); }
+
+size_t CurlTransport::active() const { return impl_->transfers.size(); }
+
+}  // namespace herald

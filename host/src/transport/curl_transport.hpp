@@ -1,0 +1,51 @@
+// HTTP transport on libcurl's multi interface: many requests in flight from one thread,
+// connections reused, connect and total timeouts, TLS verification on, proxies from the
+// standard environment variables (http_proxy, https_proxy, no_proxy).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "plugins/channel_instance.hpp"
+
+namespace herald {
+
+struct TransportOptions {
+    long connect_timeout_ms = 5000;
+    long total_timeout_ms = 10000;
+    size_t max_response_bytes = 256 * 1024;  // the rest of a body is read and dropped
+    std::string user_agent = "Herald";
+};
+
+struct TransportResult {
+    uint64_t token = 0;
+    bool ok = false;    // false: no HTTP response (connect failure, timeout, reset)
+    std::string error;  // when !ok
+    HttpResponse response;
+    int64_t latency_ms = 0;
+};
+
+class CurlTransport {
+ public:
+    explicit CurlTransport(TransportOptions options = {});
+    ~CurlTransport();
+    CurlTransport(const CurlTransport&) = delete;
+    CurlTransport& operator=(const CurlTransport&) = delete;
+
+    void start(uint64_t token, const HttpRequest& request);
+    // Waits up to timeout_ms for activity, then returns every finished transfer.
+    std::vector<TransportResult> perform(int timeout_ms);
+    // Interrupts a perform() in progress; callable from any thread.
+    void wakeup();
+    size_t active() const;
+
+ private:
+    std::vector<TransportResult> collect();
+
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace herald

@@ -1,0 +1,180 @@
+// Runs the real `herald serve` and the fake channels as processes, with a real config written
+// into a temporary directory, for integration and end-to-end tests. Only 127.0.0.1 is used.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <boost/json.hpp>
+#include <fstream>
+#include <iterator>
+#include <map>
+
+#include "common/sha256.hpp"
+#include "support/http_client.hpp"
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+namespace herald::test {
+
+namespace json = boost::json;
+
+inline const std::string kSourceSecret = "test-source-secret";
+
+struct JobRow {
+    int64_t id = 0;
+    std::string event_id, team, channel, state, dead_reason, last_error;
+    int64_t attempts = 0;
+    int64_t accepted_at_ms = 0, updated_at_ms = 0;
+};
+
+inline std::string read_text(const std::filesystem::path& path) {
+    std::ifstream in(path);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+inline std::string failed_event(const std::string& id, const std::string& service,
+                                const std::string& env = "production", const std::string& extra = "") {
+    return R"({"id":")" + id + R"(","service":")" + service + R"(","environment":")" + env +
+           R"(","status":"failed","commit":{"sha":"abc123"},"triggered_by":"ci","pipeline":{"url":"https://ci.example.com/r/1"})" +
+           extra + "}";
+}
+
+inline std::string succeeded_event(const std::string& id, const std::string& service,
+                                   const std::string& env = "production") {
+    return R"({"id":")" + id + R"(","service":")" + service + R"(","environment":")" + env +
+           R"(","status":"succeeded","version":"1.0.1"})";
+}
+
+class ServeHarness {
+ public:
+    ServeHarness() {
+        const auto port_file = dir_.path() / "fake.port";
+        fake_.start({HERALD_FAKE_CHANNELS, "--port", "0", "--port-file", port_file.string()},
+                    (dir_.path() / "fake.log").string());
+        if (!wait_until([&] { return std::filesystem::exists(port_file); }, std::chrono::seconds(10))) {
+            throw std::runtime_error("fake-channels did not start");
+        }
+        fake_base_ = "http://127.0.0.1:" + trim(read_text(port_file));
+    }
+
+    ~ServeHarness() {
+        herald_.stop();
+        fake_.stop();
+    }
+
+    const std::filesystem::path& dir() const { return dir_.path(); }
+    std::string fake_url(const std::string& path) const { return fake_base_ + path; }
+
+    // A secret file holding `value`, as a ${file:...} reference for the config.
+    std::string secret(const std::string& name, const std::string& value) {
+        const auto file = dir_.write("secrets/" + name, value);
+        return "${file:" + file.string() + "}";
+    }
+
+    void team(const std::string& name, const std::string& yaml) { dir_.write("routing/" + name + ".yaml", yaml); }
+
+    void write_host_config(const std::string& extra = "") {
+        dir_.write("herald.yaml",
+                   "version: 1\nlisteners:\n  intake:\n    address: 127.0.0.1\n    port: 0\n"
+                   "storage:\n  path: " +
+                       (dir_.path() / "herald.db").string() +
+                       "\nsources:\n  - name: ci\n    auth: hmac\n    secrets:\n      - " +
+                       secret("source", kSourceSecret) +
+                       "\n  - name: bot\n    auth: bearer\n"
+                       "    secrets:\n      - " +
+                       secret("bearer", "test-bearer-token") + "\nplugins:\n  directory: " + HERALD_PLUGIN_DIR +
+                       "\nrouting:\n  directory: routing\n  fallback:\n    name: unrouted\n"
+                       "    type: webhook\n    settings:\n      url: " +
+                       secret("fallback", fake_url("/webhook/fallback")) + "\n" + extra);
+    }
+
+    void start_herald() {
+        const auto port_file = dir_.path() / "herald.port";
+        std::filesystem::remove(port_file);
+        herald_.start({HERALD_BINARY, "serve", "--config", (dir_.path() / "herald.yaml").string(), "--port-file",
+                       port_file.string(), "--grace-ms", "3000"},
+                      (dir_.path() / "herald.log").string());
+        if (!wait_until([&] { return std::filesystem::exists(port_file) || !herald_.running(); },
+                        std::chrono::seconds(15)) ||
+            !std::filesystem::exists(port_file)) {
+            throw std::runtime_error("herald serve did not start:\n" + read_text(dir_.path() / "herald.log"));
+        }
+        const std::string text = read_text(port_file);
+        intake_ = "http://127.0.0.1:" + trim(text.substr(text.find('=') + 1));
+    }
+
+    Process& herald() { return herald_; }
+    std::string intake_url(const std::string& path) const { return intake_ + path; }
+    std::string herald_log() const { return read_text(dir_.path() / "herald.log"); }
+
+    HttpResult post(const std::string& body, std::vector<std::string> headers = {}, bool sign = true) {
+        headers.push_back("Content-Type: application/json");
+        if (sign) headers.push_back("X-Herald-Signature-256: sha256=" + hmac_sha256_hex(kSourceSecret, body));
+        return http_request("POST", intake_url("/v1/events"), body, headers);
+    }
+
+    json::array fake_requests(const std::string& channel = "") {
+        const auto r =
+            http_request("GET", fake_url("/_fake/requests" + (channel.empty() ? "" : "?channel=" + channel)));
+        return json::parse(r.body).at("requests").as_array();
+    }
+    json::object fake_stats() { return json::parse(http_request("GET", fake_url("/_fake/stats")).body).as_object(); }
+    void fault(const std::string& fault_json) { http_request("POST", fake_url("/_fake/faults"), fault_json); }
+    void clear_faults() { http_request("DELETE", fake_url("/_fake/faults")); }
+
+    std::vector<JobRow> jobs() {
+        std::vector<JobRow> rows;
+        sqlite3* db = nullptr;
+        if (sqlite3_open_v2((dir_.path() / "herald.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+            sqlite3_close(db);
+            return rows;
+        }
+        sqlite3_busy_timeout(db, 2000);
+        sqlite3_stmt* stmt = nullptr;
+        sqlite3_prepare_v2(
+            db,
+            "SELECT j.id, e.id, j.team, j.channel, j.state, j.dead_reason, j.last_error, j.attempts, "
+            "e.accepted_at_ms, j.updated_at_ms FROM jobs j JOIN events e ON e.seq = j.event_seq ORDER BY j.id",
+            -1, &stmt, nullptr);
+        auto text = [&](int c) {
+            const auto* t = sqlite3_column_text(stmt, c);
+            return t == nullptr ? std::string{} : std::string(reinterpret_cast<const char*>(t));
+        };
+        while (stmt != nullptr && sqlite3_step(stmt) == SQLITE_ROW) {
+            rows.push_back({sqlite3_column_int64(stmt, 0), text(1), text(2), text(3), text(4), text(5), text(6),
+                            sqlite3_column_int64(stmt, 7), sqlite3_column_int64(stmt, 8),
+                            sqlite3_column_int64(stmt, 9)});
+        }
+        sqlite3_finalize(stmt);
+        sqlite3_close(db);
+        return rows;
+    }
+
+    // Waits until every job has left pending/retry (bounded). Returns whether it happened.
+    bool wait_for_jobs_done(size_t expected_jobs, std::chrono::milliseconds limit) {
+        return wait_until(
+            [&] {
+                const auto rows = jobs();
+                if (rows.size() < expected_jobs) return false;
+                for (const auto& r : rows) {
+                    if (r.state == "pending" || r.state == "retry") return false;
+                }
+                return true;
+            },
+            limit);
+    }
+
+ private:
+    static std::string trim(std::string s) {
+        while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+        return s;
+    }
+
+    TempDir dir_;
+    Process fake_;
+    Process herald_;
+    std::string fake_base_;
+    std::string intake_;
+};
+
+}  // namespace herald::test
