@@ -4,6 +4,8 @@
 #include <vector>
 
 #include <herald/plugin.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include "cli/args.hpp"
 #include "cli/commands.hpp"
@@ -31,6 +33,8 @@ Exit status: 0 success, 1 findings or refusals, 2 usage error.
 }  // namespace
 
 int main(int argc, char** argv) {
+    // Logs go to standard error; standard output carries command results.
+    spdlog::set_default_logger(spdlog::stderr_logger_mt("herald"));
     std::vector<std::string> args(argv + 1, argv + argc);
     if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
         std::cout << kUsage;

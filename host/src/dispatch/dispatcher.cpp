@@ -233,8 +233,8 @@ void Dispatcher::complete(TransportResult result) {
         const bool confirmed = verdict.outcome == HERALD_OUTCOME_DELIVERED;
         record.outcome = confirmed ? "delivered" : "accepted";
         (confirmed ? counters_.delivered : counters_.accepted).fetch_add(1);
-        spdlog::info("dispatch: {} {} (HTTP {}, {} ms)", log_context(), record.outcome, record.status_code,
-                     record.latency_ms);
+        spdlog::debug("dispatch: {} {} (HTTP {}, {} ms)", log_context(), record.outcome, record.status_code,
+                      record.latency_ms);
         JobUpdate u = update_for(job, confirmed ? JobState::delivered : JobState::accepted);
         u.attempt = record;
         if (!verdict.receipt.empty()) u.receipt = verdict.receipt;

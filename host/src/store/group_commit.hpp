@@ -57,6 +57,9 @@ class GroupCommitter {
     bool stopping_ = false;
     std::atomic<bool> healthy_{true};
     std::atomic<uint64_t> commits_{0};
+    uint64_t events_total_ = 0;   // writer thread only
+    size_t last_batch_ = 0;       // writer thread only
+    uint64_t updates_total_ = 0;  // writer thread only
     std::thread thread_;
 };
 

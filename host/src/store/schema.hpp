@@ -7,7 +7,9 @@
 namespace herald::sqlite {
 
 inline constexpr std::array kMigrations = {
-    // 1: events, jobs, attempts, service status, receipts.
+    // 1: events, jobs, attempts, service status, receipts. Secondary indexes are few on purpose:
+    // each one is written by every commit, while the scans they would serve (start-up, hourly
+    // retention, listing the dead-letter queue) are rare.
     R"SQL(
 CREATE TABLE events (
   seq              INTEGER PRIMARY KEY,
@@ -23,7 +25,6 @@ CREATE TABLE events (
   failures_before  INTEGER NOT NULL DEFAULT 0,
   failing_since_ms INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX events_accepted ON events(accepted_at_ms);
 CREATE TABLE jobs (
   id                  INTEGER PRIMARY KEY,
   event_seq           INTEGER NOT NULL REFERENCES events(seq),
@@ -46,9 +47,6 @@ CREATE TABLE jobs (
   finished_at_ms      INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX jobs_event ON jobs(event_seq);
-CREATE INDEX jobs_open ON jobs(id) WHERE state IN ('pending', 'in_flight', 'retry');
-CREATE INDEX jobs_dead ON jobs(updated_at_ms) WHERE state = 'dead';
-CREATE INDEX jobs_finished ON jobs(finished_at_ms) WHERE state IN ('delivered', 'accepted', 'skipped');
 CREATE TABLE attempts (
   id            INTEGER PRIMARY KEY,
   job_id        INTEGER NOT NULL,

@@ -1,5 +1,8 @@
+#include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <thread>
 
 #include "store/schema.hpp"
 #include "store/sqlite_db.hpp"
@@ -135,7 +138,9 @@ class SqliteStore final : public Store {
                           "error) VALUES (?, ?, ?, ?, ?, ?, ?)"),
           set_receipt_(db_,
                        "INSERT INTO receipts (destination_hash, deployment_id, receipt) VALUES (?, ?, ?) "
-                       "ON CONFLICT (destination_hash, deployment_id) DO UPDATE SET receipt = excluded.receipt") {}
+                       "ON CONFLICT (destination_hash, deployment_id) DO UPDATE SET receipt = excluded.receipt") {
+        checkpointer_ = std::thread([this] { checkpoint_loop(); });
+    }
 
     std::vector<IngestOutcome> commit(const std::vector<IngestItem>& items,
                                       const std::vector<JobUpdate>& updates) override {
@@ -209,12 +214,43 @@ class SqliteStore final : public Store {
 
     std::unique_ptr<StoreReader> reader() override { return std::make_unique<SqliteReader>(path_); }
 
+    ~SqliteStore() override {
+        {
+            std::lock_guard lock(checkpoint_mutex_);
+            checkpoint_stop_ = true;
+        }
+        checkpoint_wake_.notify_one();
+        if (checkpointer_.joinable()) checkpointer_.join();
+        try {
+            db_.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+        } catch (const StoreError&) {
+            // The WAL is replayed on the next open.
+        }
+    }
+
  private:
     static bool init(Db& db) {
         db.exec("PRAGMA journal_mode = WAL");
         db.exec("PRAGMA synchronous = FULL");  // a commit is on disk when COMMIT returns
+        // Checkpoints run on their own connection and thread (below), not inside commits.
+        db.exec("PRAGMA wal_autocheckpoint = 0");
+        db.exec("PRAGMA cache_size = -16384");  // 16 MiB
         migrate(db);
         return true;
+    }
+
+    // Copies the WAL back into the database every second, off the writer's path. PASSIVE never
+    // blocks the writer; the WAL restarts from the top once a checkpoint has caught up.
+    void checkpoint_loop() {
+        Db db(path_, SQLITE_OPEN_READWRITE);
+        std::unique_lock lock(checkpoint_mutex_);
+        while (!checkpoint_stop_) {
+            checkpoint_wake_.wait_for(lock, std::chrono::seconds(1));
+            if (checkpoint_stop_) break;
+            lock.unlock();
+            sqlite3_wal_checkpoint_v2(db.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+            lock.lock();
+        }
     }
 
     IngestOutcome ingest(const IngestItem& item) {
@@ -321,6 +357,10 @@ class SqliteStore final : public Store {
     Db db_;
     bool init_;
     Stmt exists_, status_, set_status_, insert_event_, insert_job_, update_job_, insert_attempt_, set_receipt_;
+    std::mutex checkpoint_mutex_;
+    std::condition_variable checkpoint_wake_;
+    bool checkpoint_stop_ = false;
+    std::thread checkpointer_;
 };
 
 }  // namespace
