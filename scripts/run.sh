@@ -1,25 +1,49 @@
 #!/usr/bin/env bash
 # Sets up (Debian packages), builds, and runs Herald on its embedded defaults: the example
-# config in config/, with every channel pointed at local addresses (config/local.env).
+# config (config/herald.yaml), the SQLite store in var/, and local fake channels on
+# 127.0.0.1:9901 standing in for Slack, Teams and PagerDuty, so every delivery is real.
+# Posts three sample events and shows what each channel received; then keeps running until
+# Ctrl-C (or exits at once with --once).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+once=false
+[ "${1:-}" = "--once" ] && once=true
+
 scripts/build.sh release
 herald=build/bin/herald
 # shellcheck source=/dev/null
 . config/local.env
+mkdir -p var
 
-"$herald" --version
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+
+build/bin/fake-channels --port 9901 2>var/fake-channels.log & pids+=($!)
+rm -f var/herald.port
+"$herald" serve --config config/herald.yaml --port-file var/herald.port 2>var/herald.log & pids+=($!)
+for _ in $(seq 1 100); do [ -s var/herald.port ] && break; sleep 0.1; done
+if [ ! -s var/herald.port ]; then echo "herald did not start; see var/herald.log:" >&2; tail -20 var/herald.log >&2; exit 1; fi
+echo "Herald is serving on http://127.0.0.1:8080 (logs: var/herald.log, store: var/herald.db)"
 echo
-echo "== Channel plugins (build/plugins)"
-"$herald" plugin list --dir build/plugins
+
+echo "== Posting three sample events (herald post, HMAC-signed with HERALD_PIPELINE_SECRET)"
+# A failure that rolled back, then its recovery, then a service nobody owns.
+"$herald" post --url http://127.0.0.1:8080 --secret-env HERALD_PIPELINE_SECRET \
+  config/events/failed-with-rollback.json config/events/succeeded.json config/events/unowned.json || true
+sleep 2.5   # the recovery waits for Slack's 1 message/s limit on the payments channel
+
 echo
-echo "== Example config (config/herald.yaml, secrets from config/local.env)"
-"$herald" config check config/herald.yaml --resolve-secrets
-for event in config/events/*.json; do
-  echo
-  echo "== herald route test --event $event"
-  "$herald" route test --config config/herald.yaml --event "$event"
-done
+echo "== What each channel received (fake channels at http://127.0.0.1:9901/_fake/requests)"
+python3 scripts/show-deliveries.py http://127.0.0.1:9901
 echo
-echo "Next: '$herald route test --config config/herald.yaml --event config/events/failed-with-rollback.json --render'"
-echo "shows the exact requests (secrets masked). See README.md and docs/."
+echo "Look further:"
+echo "  $herald route test --config config/herald.yaml --event config/events/failed-with-rollback.json --render"
+echo "  sqlite3 var/herald.db 'select id, team, channel, state, attempts from jobs'"
+echo "  docs/configuration.md, docs/channels.md"
+if $once; then exit 0; fi
+echo
+echo "Herald keeps running; post your own events with:"
+echo "  . config/local.env && $herald post --url http://127.0.0.1:8080 --secret-env HERALD_PIPELINE_SECRET FILE.json"
+echo "Ctrl-C stops Herald and the fake channels."
+wait

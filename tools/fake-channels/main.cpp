@@ -30,7 +30,12 @@ int main(int argc, char** argv) {
     options.port = port;
     options.max_body_bytes = 4 * 1024 * 1024;
     herald::HttpServer server(io, options, handler);
-    server.start();
+    try {
+        server.start();
+    } catch (const std::exception& e) {
+        std::cerr << "fake-channels: cannot listen on 127.0.0.1:" << port << ": " << e.what() << "\n";
+        return 1;
+    }
     std::cerr << "fake-channels: listening on 127.0.0.1:" << server.bound_port() << "\n";
     if (!port_file.empty()) {
         std::ofstream(port_file + ".tmp") << server.bound_port() << "\n";

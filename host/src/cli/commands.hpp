@@ -10,5 +10,6 @@ int plugin_command(const std::vector<std::string>& args);
 int config_command(const std::vector<std::string>& args);
 int route_command(const std::vector<std::string>& args);
 int serve_command(const std::vector<std::string>& args);
+int post_command(const std::vector<std::string>& args);
 
 }  // namespace herald::cli

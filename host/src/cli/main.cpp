@@ -18,6 +18,8 @@ constexpr const char* kUsage = R"(usage: herald <command> [options]
 commands:
   serve [--config FILE] [--plugins DIR] [--port-file FILE] [--io-threads N] [--grace-ms MS]
                             accept events and deliver them (default config: config/herald.yaml)
+  post --url URL --secret-env NAME FILE...
+                            send event files, HMAC-signed (or --token-env NAME for bearer)
   plugin list --dir DIR     load every plugin in DIR; list them and any refusals
   plugin check FILE         run the conformance kit on one built plugin
         [--settings JSON] [--require JSON-POINTER]...
@@ -52,6 +54,7 @@ int main(int argc, char** argv) {
         if (command == "config") return herald::cli::config_command(rest);
         if (command == "route") return herald::cli::route_command(rest);
         if (command == "serve") return herald::cli::serve_command(rest);
+        if (command == "post") return herald::cli::post_command(rest);
         throw herald::cli::UsageError("unknown command '" + command + "'");
     } catch (const herald::cli::UsageError& e) {
         std::cerr << "herald: " << e.what() << "\n" << kUsage;
