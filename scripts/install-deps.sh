@@ -18,7 +18,27 @@ for pkg in "${packages[@]}"; do
   fi
 done
 
+install_promtool() {
+  # promtool (from Debian's prometheus package) checks the /metrics output in the tests. Only
+  # the binary is unpacked into .cache/: installing the package would also set up a server.
+  local dest=.cache/prometheus
+  [ -x "$dest/usr/bin/promtool" ] && return 0
+  command -v apt-get >/dev/null || return 0
+  local tmp
+  tmp=$(mktemp -d)
+  if (cd "$tmp" && { apt-get download -qq prometheus >/dev/null 2>&1 ||
+                    { [ "$(id -u)" -eq 0 ] && apt-get update -qq && apt-get download -qq prometheus >/dev/null 2>&1; }; }); then
+    mkdir -p "$dest" && dpkg-deb -x "$tmp"/prometheus_*.deb "$tmp/x" && mkdir -p "$dest/usr/bin" &&
+      cp "$tmp/x/usr/bin/promtool" "$dest/usr/bin/promtool"
+  else
+    echo "herald: could not download the prometheus package for promtool (run apt-get update?)" >&2
+  fi
+  rm -rf "$tmp"
+}
+cd "$(dirname "$0")/.."
+
 if [ ${#missing[@]} -eq 0 ]; then
+  install_promtool
   exit 0
 fi
 
@@ -32,3 +52,4 @@ echo "herald: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
+install_promtool

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <sstream>
 
 #include "common/sha256.hpp"
 #include "support/http_client.hpp"
@@ -76,8 +77,8 @@ class ServeHarness {
     void write_host_config(const std::string& extra = "") {
         dir_.write("herald.yaml",
                    "version: 1\nlisteners:\n  intake:\n    address: 127.0.0.1\n    port: 0\n"
-                   "storage:\n  path: " +
-                       (dir_.path() / "herald.db").string() +
+                   "  admin:\n    address: 127.0.0.1\n    port: 0\n" +
+                       admin_token_line_ + "storage:\n  path: " + (dir_.path() / "herald.db").string() +
                        "\nsources:\n  - name: ci\n    auth: hmac\n    secrets:\n      - " +
                        secret("source", kSourceSecret) +
                        "\n  - name: bot\n    auth: bearer\n"
@@ -91,19 +92,34 @@ class ServeHarness {
     void start_herald() {
         const auto port_file = dir_.path() / "herald.port";
         std::filesystem::remove(port_file);
-        herald_.start({HERALD_BINARY, "serve", "--config", (dir_.path() / "herald.yaml").string(), "--port-file",
-                       port_file.string(), "--grace-ms", "3000"},
-                      (dir_.path() / "herald.log").string());
+        std::vector<std::string> argv = {
+            HERALD_BINARY,      "serve",      "--config", (dir_.path() / "herald.yaml").string(), "--port-file",
+            port_file.string(), "--grace-ms", "3000"};
+        argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
+        herald_.start(argv, (dir_.path() / "herald.log").string());
         if (!wait_until([&] { return std::filesystem::exists(port_file) || !herald_.running(); },
                         std::chrono::seconds(15)) ||
             !std::filesystem::exists(port_file)) {
             throw std::runtime_error("herald serve did not start:\n" + read_text(dir_.path() / "herald.log"));
         }
-        const std::string text = read_text(port_file);
-        intake_ = "http://127.0.0.1:" + trim(text.substr(text.find('=') + 1));
+        std::istringstream lines(read_text(port_file));
+        for (std::string line; std::getline(lines, line);) {
+            const auto eq = line.find('=');
+            if (eq == std::string::npos) continue;
+            const std::string url = "http://127.0.0.1:" + trim(line.substr(eq + 1));
+            if (line.substr(0, eq) == "intake") intake_ = url;
+            if (line.substr(0, eq) == "admin") admin_ = url;
+        }
     }
 
+    // Requires the admin token on the admin listener (set before write_host_config).
+    void set_admin_token(const std::string& token) {
+        admin_token_line_ = "    token: " + secret("admin-token", token) + "\n";
+    }
+    std::string admin_url(const std::string& path) const { return admin_ + path; }
+
     Process& herald() { return herald_; }
+    void extra_args(std::vector<std::string> args) { extra_args_ = std::move(args); }
     std::string intake_url(const std::string& path) const { return intake_ + path; }
     std::string herald_log() const { return read_text(dir_.path() / "herald.log"); }
 
@@ -175,6 +191,9 @@ class ServeHarness {
     Process herald_;
     std::string fake_base_;
     std::string intake_;
+    std::string admin_;
+    std::string admin_token_line_;
+    std::vector<std::string> extra_args_;
 };
 
 }  // namespace herald::test

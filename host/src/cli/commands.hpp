@@ -11,5 +11,8 @@ int config_command(const std::vector<std::string>& args);
 int route_command(const std::vector<std::string>& args);
 int serve_command(const std::vector<std::string>& args);
 int post_command(const std::vector<std::string>& args);
+int events_command(const std::vector<std::string>& args);
+int dlq_command(const std::vector<std::string>& args);
+int reload_command(const std::vector<std::string>& args);
 
 }  // namespace herald::cli

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/log.hpp"
+
 namespace herald {
 namespace {
 
@@ -19,13 +21,26 @@ std::string excerpt(const std::string& body, const std::vector<std::string>& sec
 }  // namespace
 
 Dispatcher::Dispatcher(ConfigSource config, GroupCommitter& committer, std::unique_ptr<StoreReader> reader,
-                       const Clock& clock, DispatcherOptions options)
+                       const Clock& clock, DispatcherOptions options, HeraldMetrics* metrics)
     : config_(std::move(config)),
       committer_(committer),
       reader_(std::move(reader)),
       clock_(clock),
       options_(options),
+      metrics_(metrics),
       transport_(options.transport) {}
+
+// The oldest open job is at the head of some FIFO (each FIFO is in acceptance order).
+void Dispatcher::refresh_oldest(int64_t now) {
+    if (now - oldest_refreshed_ms_ < 1000) return;
+    oldest_refreshed_ms_ = now;
+    int64_t oldest = 0;
+    for (const auto& [key, fifo] : fifos_) {
+        const int64_t accepted = fifo.jobs.front().job.accepted_at_ms;
+        if (oldest == 0 || accepted < oldest) oldest = accepted;
+    }
+    counters_.oldest_open_accepted_ms.store(oldest);
+}
 
 Dispatcher::~Dispatcher() { stop(0); }
 
@@ -84,6 +99,7 @@ void Dispatcher::run() {
     while (true) {
         take_inbox();
         const int64_t now = clock_.now_unix_ms();
+        refresh_oldest(now);
         if (stopping_.load() && (in_flight_.empty() || now >= stop_deadline_ms_.load())) break;
 
         while (!stopping_.load() && !ready_.empty() && ready_.top().first <= now &&
@@ -137,7 +153,11 @@ void Dispatcher::start_head(const std::string& key, int64_t now) {
 
     auto dead = [&](const std::string& reason) {
         counters_.dead.fetch_add(1);
-        spdlog::warn("dispatch: job {} ({}/{}) dead: {}", job.id, job.target.team, job.target.channel, reason);
+        counters_.dead_letters.fetch_add(1);
+        if (metrics_ != nullptr) metrics_->delivery(job.target.channel_type, "dead");
+        const std::string event_id = head.event ? head.event->id : "seq:" + std::to_string(job.event_seq);
+        log::event(spdlog::level::warn, {event_id, job.target.team, job.target.channel, job.attempts + 1},
+                   "dispatch: dead-lettered: " + reason);
         JobUpdate u = update_for(job, JobState::dead);
         u.dead_reason = reason;
         finish_head(key, fifo, std::move(u), now);
@@ -171,6 +191,7 @@ void Dispatcher::start_head(const std::string& key, int64_t now) {
         HttpRequest& request = std::get<HttpRequest>(rendered);
         if (request.skip) {
             counters_.skipped.fetch_add(1);
+            if (metrics_ != nullptr) metrics_->delivery(channel->type, "skipped");
             return finish_head(key, fifo, update_for(job, JobState::skipped), now);
         }
         fifo.rate_key = !channel->policy.rate_limit_key.empty() ? "key:" + channel->policy.rate_limit_key
@@ -225,16 +246,18 @@ void Dispatcher::complete(TransportResult result) {
     record.error = reason;
     job.attempts = attempt;
 
-    const auto log_context = [&] {
-        return fmt::format("event {} team {} channel {} attempt {}", event.id, job.target.team, job.target.channel,
-                           attempt);
-    };
+    const log::EventFields fields{event.id, job.target.team, job.target.channel, attempt};
     if (verdict.outcome == HERALD_OUTCOME_DELIVERED || verdict.outcome == HERALD_OUTCOME_ACCEPTED) {
         const bool confirmed = verdict.outcome == HERALD_OUTCOME_DELIVERED;
         record.outcome = confirmed ? "delivered" : "accepted";
         (confirmed ? counters_.delivered : counters_.accepted).fetch_add(1);
-        spdlog::debug("dispatch: {} {} (HTTP {}, {} ms)", log_context(), record.outcome, record.status_code,
-                      record.latency_ms);
+        if (metrics_ != nullptr) {
+            metrics_->delivery(channel.type, record.outcome);
+            metrics_->delivery_latency(channel.type, confirmed,
+                                       static_cast<double>(now - event.accepted_at_ms) / 1000.0);
+        }
+        log::event(spdlog::level::debug, fields,
+                   fmt::format("dispatch: {} (HTTP {}, {} ms)", record.outcome, record.status_code, record.latency_ms));
         JobUpdate u = update_for(job, confirmed ? JobState::delivered : JobState::accepted);
         u.attempt = record;
         if (!verdict.receipt.empty()) u.receipt = verdict.receipt;
@@ -245,7 +268,10 @@ void Dispatcher::complete(TransportResult result) {
     if (verdict.outcome == HERALD_OUTCOME_REJECTED) {
         record.outcome = "rejected";
         counters_.dead.fetch_add(1);
-        spdlog::warn("dispatch: {} rejected (HTTP {}): {}", log_context(), record.status_code, reason);
+        counters_.dead_letters.fetch_add(1);
+        if (metrics_ != nullptr) metrics_->delivery(channel.type, "dead");
+        log::event(spdlog::level::warn, fields,
+                   fmt::format("dispatch: rejected (HTTP {}): {}; dead-lettered", record.status_code, reason));
         JobUpdate u = update_for(job, JobState::dead);
         u.attempt = record;
         u.last_error = reason;
@@ -272,10 +298,12 @@ void Dispatcher::complete(TransportResult result) {
         policy.give_up_after_ms > 0 && now + delay - job.first_attempt_at_ms > policy.give_up_after_ms;
     if (out_of_retries || out_of_time) {
         counters_.dead.fetch_add(1);
+        counters_.dead_letters.fetch_add(1);
+        if (metrics_ != nullptr) metrics_->delivery(channel.type, "dead");
         const std::string why = out_of_retries ? "gave up after " + std::to_string(attempt) + " attempts"
                                                : "gave up: next retry would pass the " +
                                                      std::to_string(policy.give_up_after_ms / 1000) + " s limit";
-        spdlog::warn("dispatch: {} dead: {}: {}", log_context(), why, reason);
+        log::event(spdlog::level::warn, fields, fmt::format("dispatch: dead-lettered: {}: {}", why, reason));
         JobUpdate u = update_for(job, JobState::dead);
         u.attempt = record;
         u.last_error = reason;
@@ -284,7 +312,8 @@ void Dispatcher::complete(TransportResult result) {
         return finish_head(flight.fifo_key, fifo, std::move(u), now);
     }
     counters_.retries.fetch_add(1);
-    spdlog::info("dispatch: {} will retry in {} ms: {}", log_context(), delay, reason);
+    if (metrics_ != nullptr) metrics_->retry(channel.type);
+    log::event(spdlog::level::info, fields, fmt::format("dispatch: will retry in {} ms: {}", delay, reason));
     job.state = JobState::retry;
     job.next_attempt_at_ms = now + delay;
     JobUpdate u = update_for(job, JobState::retry);

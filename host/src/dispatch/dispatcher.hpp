@@ -19,6 +19,7 @@
 #include "common/clock.hpp"
 #include "config/runtime_config.hpp"
 #include "dispatch/rate_limiter.hpp"
+#include "metrics/herald_metrics.hpp"
 #include "store/group_commit.hpp"
 #include "transport/curl_transport.hpp"
 
@@ -32,6 +33,8 @@ struct DispatcherOptions {
 // Counts the dispatcher reports (read by metrics).
 struct DispatchCounters {
     std::atomic<int64_t> open_jobs{0};
+    std::atomic<int64_t> dead_letters{0};             // jobs in the dead-letter queue
+    std::atomic<int64_t> oldest_open_accepted_ms{0};  // 0 when nothing is open
     std::atomic<uint64_t> delivered{0};
     std::atomic<uint64_t> accepted{0};
     std::atomic<uint64_t> retries{0};
@@ -44,7 +47,7 @@ class Dispatcher final : public NewJobSink {
     using ConfigSource = std::function<std::shared_ptr<const RuntimeConfig>()>;
 
     Dispatcher(ConfigSource config, GroupCommitter& committer, std::unique_ptr<StoreReader> reader, const Clock& clock,
-               DispatcherOptions options = {});
+               DispatcherOptions options = {}, HeraldMetrics* metrics = nullptr);
     ~Dispatcher() override;
 
     // Jobs found open at start-up (in acceptance order); call before start().
@@ -57,6 +60,7 @@ class Dispatcher final : public NewJobSink {
     void on_new_jobs(std::vector<OpenJob> jobs, std::shared_ptr<const EventRecord> event) override;
 
     const DispatchCounters& counters() const { return counters_; }
+    DispatchCounters& counters() { return counters_; }
 
  private:
     struct QueuedJob {
@@ -79,6 +83,7 @@ class Dispatcher final : public NewJobSink {
 
     void run();
     void take_inbox();
+    void refresh_oldest(int64_t now);
     void enqueue(QueuedJob job);
     void schedule(const std::string& key, Fifo& fifo, int64_t due_ms);
     void start_head(const std::string& key, int64_t now);
@@ -92,6 +97,8 @@ class Dispatcher final : public NewJobSink {
     std::unique_ptr<StoreReader> reader_;
     const Clock& clock_;
     DispatcherOptions options_;
+    HeraldMetrics* metrics_;
+    int64_t oldest_refreshed_ms_ = 0;
     CurlTransport transport_;
     DispatchCounters counters_;
     RateLimiter limiter_;

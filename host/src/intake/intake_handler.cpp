@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "common/log.hpp"
 #include "intake/auth.hpp"
 
 namespace herald {
@@ -21,8 +22,14 @@ HttpResponseMessage unavailable(std::string_view why, int retry_after_s) {
 
 }  // namespace
 
-IntakeHandler::IntakeHandler(ConfigSource config, GroupCommitter& committer, Backlog backlog, const Clock& clock)
-    : config_(std::move(config)), committer_(committer), backlog_(std::move(backlog)), clock_(clock) {}
+IntakeHandler::IntakeHandler(ConfigSource config, GroupCommitter& committer, Backlog backlog, const Clock& clock,
+                             HeraldMetrics& metrics, ReadinessCheck readiness)
+    : config_(std::move(config)),
+      committer_(committer),
+      backlog_(std::move(backlog)),
+      clock_(clock),
+      metrics_(metrics),
+      readiness_(std::move(readiness)) {}
 
 void IntakeHandler::handle(HttpRequestMessage request, Respond respond) {
     const std::string_view target = request.target();
@@ -36,6 +43,19 @@ void IntakeHandler::handle(HttpRequestMessage request, Respond respond) {
         return post_event(std::move(request), std::move(respond));
     }
     if (path == "/healthz") return respond(json_response(http::status::ok, R"({"status":"ok"})"));
+    if (path == "/readyz") {
+        const std::string failing = readiness_();
+        if (failing.empty()) return respond(json_response(http::status::ok, R"({"status":"ready"})"));
+        return respond(json_response(http::status::service_unavailable,
+                                     json::serialize(json::object{{"status", "not ready"}, {"failing", failing}})));
+    }
+    if (path == "/metrics") {
+        HttpResponseMessage res{http::status::ok, 11};
+        res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+        res.body() = metrics_.render();
+        res.prepare_payload();
+        return respond(std::move(res));
+    }
     respond(json_response(http::status::not_found, error_body("no such endpoint")));
 }
 
@@ -43,22 +63,23 @@ void IntakeHandler::post_event(HttpRequestMessage request, Respond respond) {
     const auto config = config_();
     const std::string_view content_type = request[http::field::content_type];
     if (content_type.substr(0, content_type.find(';')) != "application/json") {
-        counters_.invalid.fetch_add(1);
+        metrics_.event_received("unknown", "invalid");
         return respond(
             json_response(http::status::unsupported_media_type, error_body("Content-Type must be application/json")));
     }
     const auto header = [&request](std::string_view name) -> std::string_view { return request[name]; };
     const AuthOutcome auth = authenticate(config->host.sources, header, request.body(), clock_.now_unix_ms() / 1000);
     if (auth.source == nullptr) {
-        counters_.unauthorized.fetch_add(1);
+        metrics_.event_received("unknown", "unauthorized");
         auto res = json_response(http::status::unauthorized, error_body(auth.error));
         res.set(http::field::www_authenticate, "Bearer");
         return respond(std::move(res));
     }
 
     ParsedEvent parsed = parse_deploy_event(request.body());
+    const std::string source = auth.source->name;
     if (!parsed.errors.empty()) {
-        counters_.invalid.fetch_add(1);
+        metrics_.event_received(source, "invalid");
         json::array problems;
         for (const auto& e : parsed.errors) problems.push_back({{"field", e.field}, {"rule", e.rule}});
         return respond(
@@ -67,11 +88,11 @@ void IntakeHandler::post_event(HttpRequestMessage request, Respond respond) {
                                                        {"problems", std::move(problems)}})));
     }
     if (!committer_.healthy()) {
-        counters_.unavailable.fetch_add(1);
+        metrics_.event_received(source, "unavailable");
         return respond(unavailable("storage is unavailable", 5));
     }
     if (backlog_() >= static_cast<int64_t>(config->host.max_pending_jobs)) {
-        counters_.unavailable.fetch_add(1);
+        metrics_.event_received(source, "unavailable");
         return respond(unavailable("too many deliveries pending", 30));
     }
 
@@ -84,23 +105,30 @@ void IntakeHandler::post_event(HttpRequestMessage request, Respond respond) {
         item.targets.push_back(
             {d.channel->team, d.channel->name, d.channel->type, d.channel->destination_hash, d.reason, d.fallback});
     }
-    if (destinations.empty()) counters_.unrouted.fetch_add(1);
+    const bool to_fallback = !destinations.empty() && destinations.back().fallback;
+    const bool owned = (!item.event.team.empty() && config->routing.find_team(item.event.team) != nullptr) ||
+                       config->routing.owner_of(item.event.service) != nullptr;
+    const bool nowhere = !owned && !to_fallback;
 
     const std::string id = item.event.id;
-    committer_.submit(std::move(item), [this, id, respond = std::move(respond)](GroupCommitter::Result result) {
+    committer_.submit(std::move(item), [this, id, source, to_fallback, nowhere,
+                                        respond = std::move(respond)](GroupCommitter::Result result) {
         if (auto* error = std::get_if<std::string>(&result)) {
-            counters_.unavailable.fetch_add(1);
-            spdlog::error("intake: event {} not stored: {}", id, *error);
+            metrics_.event_received(source, "unavailable");
+            log::event(spdlog::level::err, {id, {}, {}, 0}, "intake: not stored: " + *error);
             return respond(unavailable("storage is unavailable", 5));
         }
         const IngestOutcome& outcome = std::get<IngestOutcome>(result);
         if (outcome.duplicate) {
-            counters_.duplicates.fetch_add(1);
+            metrics_.event_received(source, "duplicate");
             return respond(
                 json_response(http::status::ok, json::serialize(json::object{{"id", id}, {"status", "duplicate"}})));
         }
-        counters_.accepted.fetch_add(1);
-        spdlog::debug("intake: event {} accepted, {} deliveries", id, outcome.jobs.size());
+        metrics_.event_received(source, "accepted");
+        if (to_fallback) metrics_.event_unrouted("fallback");
+        if (nowhere) metrics_.event_unrouted("none");
+        log::event(spdlog::level::debug, {id, {}, {}, 0},
+                   "intake: accepted, " + std::to_string(outcome.jobs.size()) + " deliveries");
         respond(
             json_response(http::status::accepted, json::serialize(json::object{{"id", id}, {"status", "accepted"}})));
     });

@@ -9,28 +9,23 @@
 #include "common/clock.hpp"
 #include "config/runtime_config.hpp"
 #include "intake/http_server.hpp"
+#include "metrics/herald_metrics.hpp"
 #include "store/group_commit.hpp"
 
 namespace herald {
 
-struct IntakeCounters {
-    std::atomic<uint64_t> accepted{0};
-    std::atomic<uint64_t> duplicates{0};
-    std::atomic<uint64_t> invalid{0};
-    std::atomic<uint64_t> unauthorized{0};
-    std::atomic<uint64_t> unavailable{0};
-    std::atomic<uint64_t> unrouted{0};
-};
+// Why the host is not ready, or empty when it is.
+using ReadinessCheck = std::function<std::string()>;
 
 class IntakeHandler final : public HttpHandler {
  public:
     using ConfigSource = std::function<std::shared_ptr<const RuntimeConfig>()>;
     using Backlog = std::function<int64_t()>;
 
-    IntakeHandler(ConfigSource config, GroupCommitter& committer, Backlog backlog, const Clock& clock);
+    IntakeHandler(ConfigSource config, GroupCommitter& committer, Backlog backlog, const Clock& clock,
+                  HeraldMetrics& metrics, ReadinessCheck readiness);
 
     void handle(HttpRequestMessage request, Respond respond) override;
-    const IntakeCounters& counters() const { return counters_; }
 
  private:
     void post_event(HttpRequestMessage request, Respond respond);
@@ -39,7 +34,8 @@ class IntakeHandler final : public HttpHandler {
     GroupCommitter& committer_;
     Backlog backlog_;
     const Clock& clock_;
-    IntakeCounters counters_;
+    HeraldMetrics& metrics_;
+    ReadinessCheck readiness_;
 };
 
 }  // namespace herald

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <future>
 #include <utility>
 
 namespace herald {
@@ -49,6 +50,25 @@ void GroupCommitter::prune(int64_t older_than_ms) {
     wake_.notify_one();
 }
 
+void GroupCommitter::run_on_writer(std::function<void(Store&)> op) {
+    std::promise<void> done;
+    auto finished = done.get_future();
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_) throw StoreError("shutting down");
+        ops_.push_back([&op, &done](Store& store) {
+            try {
+                op(store);
+                done.set_value();
+            } catch (...) {
+                done.set_exception(std::current_exception());
+            }
+        });
+    }
+    wake_.notify_one();
+    finished.get();
+}
+
 void GroupCommitter::run() {
     std::vector<std::pair<IngestItem, Done>> items;
     std::vector<JobUpdate> updates;
@@ -57,8 +77,16 @@ void GroupCommitter::run() {
         {
             std::unique_lock lock(mutex_);
             wake_.wait(lock, [&] {
-                return stopping_ || !items_.empty() || !updates_.empty() || !updates.empty() || prune_before_ms_ > 0;
+                return stopping_ || !items_.empty() || !updates_.empty() || !updates.empty() || prune_before_ms_ > 0 ||
+                       !ops_.empty();
             });
+            if (!ops_.empty()) {
+                auto ops = std::move(ops_);
+                ops_.clear();
+                lock.unlock();
+                for (auto& op : ops) op(store_);
+                lock.lock();
+            }
             if (stopping_ && items_.empty() && updates_.empty() && updates.empty()) {
                 spdlog::info("store: {} commits carried {} events and {} job updates", commits_.load(), events_total_,
                              updates_total_);

@@ -39,6 +39,8 @@ class GroupCommitter {
     void submit_updates(std::vector<JobUpdate> updates);
     // Deletes finished work older than the cut-off, on the writer thread.
     void prune(int64_t older_than_ms);
+    // Runs `op` on the writer thread between commits and waits for it (admin writes).
+    void run_on_writer(std::function<void(Store&)> op);
 
     bool healthy() const { return healthy_.load(); }
     uint64_t commits() const { return commits_.load(); }
@@ -54,6 +56,7 @@ class GroupCommitter {
     std::vector<std::pair<IngestItem, Done>> items_;
     std::vector<JobUpdate> updates_;
     int64_t prune_before_ms_ = 0;
+    std::vector<std::function<void(Store&)>> ops_;
     bool stopping_ = false;
     std::atomic<bool> healthy_{true};
     std::atomic<uint64_t> commits_{0};

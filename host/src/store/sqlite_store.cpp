@@ -37,6 +37,8 @@ std::optional<JobState> parse_job_state(std::string_view text) {
     return std::nullopt;
 }
 
+std::unique_ptr<AdminReader> open_sqlite_admin_reader(const std::string& path);
+
 namespace {
 
 using sqlite::Db;
@@ -167,7 +169,7 @@ class SqliteStore final : public Store {
         Stmt select(db_,
                     "SELECT j.id, j.event_seq, j.team, j.channel, j.channel_type, j.destination_hash, j.reason, "
                     "j.fallback, j.state, j.attempts, j.next_attempt_at_ms, j.first_attempt_at_ms, e.service, "
-                    "e.environment, e.deployment_id FROM jobs j JOIN events e ON e.seq = j.event_seq "
+                    "e.environment, e.deployment_id, e.accepted_at_ms FROM jobs j JOIN events e ON e.seq = j.event_seq "
                     "WHERE j.state IN ('pending', 'retry') ORDER BY j.id");
         std::vector<OpenJob> jobs;
         while (select.step()) {
@@ -183,6 +185,7 @@ class SqliteStore final : public Store {
             job.service = select.text(12);
             job.environment = select.text(13);
             job.deployment_id = select.text(14);
+            job.accepted_at_ms = select.int64(15);
             jobs.push_back(std::move(job));
         }
         return jobs;
@@ -213,6 +216,63 @@ class SqliteStore final : public Store {
     }
 
     std::unique_ptr<StoreReader> reader() override { return std::make_unique<SqliteReader>(path_); }
+    std::unique_ptr<AdminReader> admin_reader() override { return open_sqlite_admin_reader(path_); }
+
+    std::vector<OpenJob> replay_dead(const std::vector<int64_t>& job_ids, int64_t now_ms) override {
+        std::vector<OpenJob> reopened;
+        db_.exec("BEGIN IMMEDIATE");
+        try {
+            Stmt reset(
+                db_,
+                "UPDATE jobs SET state = 'pending', attempts = 0, next_attempt_at_ms = 0, first_attempt_at_ms = 0, "
+                "dead_reason = '', updated_at_ms = ?, finished_at_ms = 0 WHERE id = ? AND state = 'dead'");
+            Stmt load(db_,
+                      "SELECT j.id, j.event_seq, j.team, j.channel, j.channel_type, j.destination_hash, j.reason, "
+                      "j.fallback, e.service, e.environment, e.deployment_id, e.accepted_at_ms FROM jobs j "
+                      "JOIN events e ON e.seq = j.event_seq WHERE j.id = ?");
+            for (int64_t id : job_ids) {
+                reset.bind(1, now_ms).bind(2, id).run();
+                if (sqlite3_changes(db_.handle()) == 0) continue;
+                load.bind(1, id);
+                if (load.step()) {
+                    OpenJob job;
+                    job.id = load.int64(0);
+                    job.event_seq = load.int64(1);
+                    job.target = {load.text(2), load.text(3), load.text(4),
+                                  load.text(5), load.text(6), load.int64(7) != 0};
+                    job.service = load.text(8);
+                    job.environment = load.text(9);
+                    job.deployment_id = load.text(10);
+                    job.accepted_at_ms = load.int64(11);
+                    reopened.push_back(std::move(job));
+                }
+                load.reset();
+            }
+            db_.exec("COMMIT");
+        } catch (...) {
+            db_.exec("ROLLBACK");
+            throw;
+        }
+        return reopened;
+    }
+
+    bool drop_dead(int64_t job_id) override {
+        db_.exec("BEGIN IMMEDIATE");
+        try {
+            Stmt drop(db_, "DELETE FROM jobs WHERE id = ? AND state = 'dead'");
+            drop.bind(1, job_id).run();
+            const bool dropped = sqlite3_changes(db_.handle()) > 0;
+            if (dropped) {
+                Stmt attempts(db_, "DELETE FROM attempts WHERE job_id = ?");
+                attempts.bind(1, job_id).run();
+            }
+            db_.exec("COMMIT");
+            return dropped;
+        } catch (...) {
+            db_.exec("ROLLBACK");
+            throw;
+        }
+    }
 
     ~SqliteStore() override {
         {
@@ -314,6 +374,7 @@ class SqliteStore final : public Store {
             job.service = e.service;
             job.environment = e.environment;
             job.deployment_id = e.deployment_id;
+            job.accepted_at_ms = item.accepted_at_ms;
             out.jobs.push_back(std::move(job));
         }
         return out;

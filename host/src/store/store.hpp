@@ -66,6 +66,7 @@ struct OpenJob {
     uint32_t attempts = 0;
     int64_t next_attempt_at_ms = 0;
     int64_t first_attempt_at_ms = 0;
+    int64_t accepted_at_ms = 0;
 };
 
 struct AttemptRecord {
@@ -107,6 +108,43 @@ struct IngestOutcome {
     std::vector<OpenJob> jobs;
 };
 
+// One delivery job as the admin API shows it.
+struct JobView {
+    int64_t id = 0;
+    std::string event_id;
+    std::string team, channel, channel_type, reason;
+    bool fallback = false;
+    std::string state;
+    uint32_t attempts = 0;
+    int last_status = 0;
+    std::string last_error, response_excerpt, dead_reason;
+    int64_t created_at_ms = 0, updated_at_ms = 0, finished_at_ms = 0, next_attempt_at_ms = 0;
+    std::vector<AttemptRecord> history;  // every attempt, replays included
+};
+
+struct EventDetails {
+    EventRecord event;
+    std::vector<JobView> jobs;
+};
+
+struct DeadLetterFilter {
+    std::string team;
+    std::string channel;
+    int64_t since_ms = 0;  // dead-lettered at or after
+    int64_t after_id = 0;  // pagination cursor: jobs with a larger id
+    int limit = 50;
+};
+
+// Read-only queries for the admin API, on a connection of its own.
+class AdminReader {
+ public:
+    virtual ~AdminReader() = default;
+    virtual std::optional<EventDetails> event_by_id(const std::string& id) = 0;
+    virtual std::optional<JobView> job(int64_t job_id) = 0;
+    virtual std::vector<JobView> dead_letters(const DeadLetterFilter& filter) = 0;
+    virtual int64_t count_dead() = 0;
+};
+
 // Reads from a connection of its own, so a thread can read while the writer writes.
 class StoreReader {
  public:
@@ -131,7 +169,14 @@ class Store {
     // Deletes finished work older than the cut-off (never open or dead jobs). Returns rows removed.
     virtual size_t prune_finished(int64_t older_than_ms) = 0;
 
+    // Dead jobs back to pending: attempts reset, history kept. Returns the jobs now open
+    // (ids that are not dead are ignored).
+    virtual std::vector<OpenJob> replay_dead(const std::vector<int64_t>& job_ids, int64_t now_ms) = 0;
+    // Deletes a dead job and its attempts. False when it is not a dead job.
+    virtual bool drop_dead(int64_t job_id) = 0;
+
     virtual std::unique_ptr<StoreReader> reader() = 0;
+    virtual std::unique_ptr<AdminReader> admin_reader() = 0;
 };
 
 // Opens (creating and migrating) the SQLite store at `path`.

@@ -250,6 +250,12 @@ TEST(SecretMasking, ReplacesEveryOccurrence) {
     EXPECT_EQ(mask_secrets("a=s3cr3t b=s3cr3t", {"s3cr3t"}), "a=**** b=****");
     EXPECT_EQ(mask_secrets("url https://h/T/B/x", {"https://h/T/B/x"}), "url ****");
     EXPECT_EQ(mask_secrets("abc", {"ab"}), "abc");  // too short to mask meaningfully
+    // Long path components of a secret URL are masked on their own too.
+    EXPECT_EQ(mask_secrets("no_team: B0PAYMENTS/XyZ12345abc",
+                           {"https://hooks.slack.com/services/T00/B0PAYMENTS/XyZ12345abc"}),
+              "no_team: ****/****");
+    EXPECT_EQ(mask_secrets("services are fine", {"https://hooks.slack.com/services/T00/B0PAYMENTS/XyZ12345abc"}),
+              "services are fine");
 }
 
 }  // namespace

@@ -1,0 +1,221 @@
+#include "admin/admin_handler.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+#include <boost/url/parse.hpp>
+#include <charconv>
+
+#include "common/sha256.hpp"
+
+namespace herald {
+namespace json = boost::json;
+
+namespace {
+
+HttpResponseMessage error(http::status status, std::string_view message) {
+    return json_response(status, json::serialize(json::object{{"error", message}}));
+}
+
+json::value attempt_json(const AttemptRecord& a) {
+    return {{"attempt", a.number},          {"started_at_ms", a.started_at_ms},
+            {"status_code", a.status_code}, {"latency_ms", a.latency_ms},
+            {"outcome", a.outcome},         {"error", a.error}};
+}
+
+json::object job_json(const JobView& j, bool with_history) {
+    json::object o{{"id", j.id},
+                   {"event_id", j.event_id},
+                   {"team", j.team},
+                   {"channel", j.channel},
+                   {"channel_type", j.channel_type},
+                   {"fallback", j.fallback},
+                   {"reason", j.reason},
+                   {"state", j.state},
+                   {"attempts", j.attempts},
+                   {"last_status", j.last_status},
+                   {"last_error", j.last_error},
+                   {"dead_reason", j.dead_reason},
+                   {"response_excerpt", j.response_excerpt},
+                   {"created_at_ms", j.created_at_ms},
+                   {"updated_at_ms", j.updated_at_ms},
+                   {"finished_at_ms", j.finished_at_ms},
+                   {"next_attempt_at_ms", j.next_attempt_at_ms}};
+    if (with_history) {
+        json::array history;
+        for (const auto& a : j.history) history.push_back(attempt_json(a));
+        o["history"] = std::move(history);
+    }
+    return o;
+}
+
+std::optional<int64_t> to_int(std::string_view text) {
+    int64_t v = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+    return v;
+}
+
+}  // namespace
+
+AdminHandler::AdminHandler(AdminServices services) : services_(std::move(services)) {}
+
+void AdminHandler::handle(HttpRequestMessage request, Respond respond) {
+    const std::string token = services_.token();
+    if (!token.empty()) {
+        const std::string_view given = request[http::field::authorization];
+        if (given.rfind("Bearer ", 0) != 0 || !constant_time_equal(sha256_hex(given.substr(7)), sha256_hex(token))) {
+            auto res = error(http::status::unauthorized, "admin API needs Authorization: Bearer <admin token>");
+            res.set(http::field::www_authenticate, "Bearer");
+            return respond(std::move(res));
+        }
+    }
+    try {
+        respond(route(request));
+    } catch (const std::exception& e) {
+        spdlog::error("admin: {} {} failed: {}", std::string(request.method_string()), std::string(request.target()),
+                      e.what());
+        respond(error(http::status::internal_server_error, e.what()));
+    }
+}
+
+HttpResponseMessage AdminHandler::replay(const std::vector<int64_t>& ids) {
+    std::vector<OpenJob> reopened;
+    services_.committer->run_on_writer([&](Store& store) {
+        reopened = store.replay_dead(ids, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                              std::chrono::system_clock::now().time_since_epoch())
+                                              .count());
+    });
+    json::array replayed;
+    for (const auto& job : reopened) replayed.push_back(job.id);
+    const size_t count = reopened.size();
+    spdlog::info("admin: {} dead-lettered deliveries replayed", count);
+    services_.reopened(std::move(reopened));
+    return json_response(http::status::ok, json::serialize(json::object{{"replayed", std::move(replayed)}}));
+}
+
+HttpResponseMessage AdminHandler::route(const HttpRequestMessage& request) {
+    auto url = boost::urls::parse_origin_form(request.target());
+    if (!url) return error(http::status::bad_request, "malformed target");
+    const std::string path(url->path());
+    const auto params = url->params();
+    auto param = [&](const char* name) -> std::string {
+        auto it = params.find(name);
+        return it == params.end() ? std::string{} : std::string((*it).value);
+    };
+    const auto method = request.method();
+    {
+        std::lock_guard lock(reader_mutex_);
+        if (!reader_) reader_ = services_.open_reader();
+    }
+
+    if (path == "/-/reload") {
+        if (method != http::verb::post) return error(http::status::method_not_allowed, "use POST");
+        const ReloadResult r = services_.reload();
+        json::array findings;
+        for (const auto& f : r.findings) findings.emplace_back(f);
+        if (!r.ok) {
+            return json_response(http::status::unprocessable_entity,
+                                 json::serialize(json::object{{"status", "refused"},
+                                                              {"error",
+                                                               "the new configuration has errors; the previous "
+                                                               "one keeps serving"},
+                                                              {"findings", std::move(findings)}}));
+        }
+        return json_response(http::status::ok,
+                             json::serialize(json::object{{"status", "reloaded"}, {"findings", std::move(findings)}}));
+    }
+
+    const std::string events_prefix = "/api/v1/events/";
+    if (path.rfind(events_prefix, 0) == 0 && method == http::verb::get) {
+        const std::string id = path.substr(events_prefix.size());
+        std::optional<EventDetails> d;
+        {
+            std::lock_guard lock(reader_mutex_);
+            d = reader_->event_by_id(id);
+        }
+        if (!d) return error(http::status::not_found, "no event with id '" + id + "'");
+        json::array jobs;
+        for (const auto& j : d->jobs) jobs.push_back(job_json(j, true));
+        boost::system::error_code ec;
+        json::value event = json::parse(d->event.json, ec);
+        return json_response(http::status::ok,
+                             json::serialize(json::object{{"id", d->event.id},
+                                                          {"source", d->event.source},
+                                                          {"accepted_at_ms", d->event.accepted_at_ms},
+                                                          {"recovery",
+                                                           {{"is_recovery", d->event.recovery.is_recovery},
+                                                            {"failures_before", d->event.recovery.failures_before},
+                                                            {"failing_since_ms", d->event.recovery.failing_since_ms}}},
+                                                          {"event", std::move(event)},
+                                                          {"deliveries", std::move(jobs)}}));
+    }
+
+    if (path == "/api/v1/dlq" && method == http::verb::get) {
+        DeadLetterFilter f;
+        f.team = param("team");
+        f.channel = param("channel");
+        f.since_ms = to_int(param("since")).value_or(0);
+        f.after_id = to_int(param("after")).value_or(0);
+        f.limit = static_cast<int>(std::clamp<int64_t>(to_int(param("limit")).value_or(50), 1, 1000));
+        std::vector<JobView> jobs;
+        {
+            std::lock_guard lock(reader_mutex_);
+            jobs = reader_->dead_letters(f);
+        }
+        json::array items;
+        for (const auto& j : jobs) items.push_back(job_json(j, false));
+        json::object out{{"items", std::move(items)}};
+        if (static_cast<int>(jobs.size()) == f.limit) out["next_after"] = jobs.back().id;
+        return json_response(http::status::ok, json::serialize(out));
+    }
+    if (path == "/api/v1/dlq/replay" && method == http::verb::post) {
+        DeadLetterFilter f;
+        f.team = param("team");
+        f.channel = param("channel");
+        f.since_ms = to_int(param("since")).value_or(0);
+        f.limit = 100000;
+        std::vector<int64_t> ids;
+        {
+            std::lock_guard lock(reader_mutex_);
+            for (const auto& j : reader_->dead_letters(f)) ids.push_back(j.id);
+        }
+        return replay(ids);
+    }
+    const std::string dlq_prefix = "/api/v1/dlq/";
+    if (path.rfind(dlq_prefix, 0) == 0) {
+        std::string rest = path.substr(dlq_prefix.size());
+        const bool is_replay = rest.size() > 7 && rest.substr(rest.size() - 7) == "/replay";
+        if (is_replay) rest.resize(rest.size() - 7);
+        const auto id = to_int(rest);
+        if (!id) return error(http::status::not_found, "no such dead-letter entry");
+        if (is_replay && method == http::verb::post) {
+            auto response = replay({*id});
+            if (response.body().find("[]") != std::string::npos) {
+                return error(http::status::not_found, "job " + rest + " is not in the dead-letter queue");
+            }
+            return response;
+        }
+        if (method == http::verb::get) {
+            std::optional<JobView> job;
+            {
+                std::lock_guard lock(reader_mutex_);
+                job = reader_->job(*id);
+            }
+            if (!job || job->state != "dead")
+                return error(http::status::not_found, "job " + rest + " is not in the dead-letter queue");
+            return json_response(http::status::ok, json::serialize(job_json(*job, true)));
+        }
+        if (method == http::verb::delete_) {
+            bool dropped = false;
+            services_.committer->run_on_writer([&](Store& store) { dropped = store.drop_dead(*id); });
+            if (!dropped) return error(http::status::not_found, "job " + rest + " is not in the dead-letter queue");
+            services_.dropped();
+            spdlog::info("admin: dead-lettered delivery {} dropped", *id);
+            return json_response(http::status::ok, json::serialize(json::object{{"dropped", *id}}));
+        }
+    }
+    return error(http::status::not_found, "no such admin endpoint");
+}
+
+}  // namespace herald

@@ -1,0 +1,45 @@
+// The admin listener (its own port, loopback by default, bearer token when configured):
+// reload, delivery status of one event, and the dead-letter queue. JSON everywhere.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "intake/http_server.hpp"
+#include "store/group_commit.hpp"
+
+namespace herald {
+
+struct ReloadResult {
+    bool ok = false;
+    std::vector<std::string> findings;  // file:line:column: severity: message
+};
+
+struct AdminServices {
+    std::function<std::string()> token;  // expected bearer token; empty: none required
+    std::function<ReloadResult()> reload;
+    std::function<std::unique_ptr<AdminReader>()> open_reader;
+    GroupCommitter* committer = nullptr;
+    // Hands reopened jobs (after replay) to the dispatcher and adjusts the dead-letter count.
+    std::function<void(std::vector<OpenJob>)> reopened;
+    std::function<void()> dropped;
+};
+
+class AdminHandler final : public HttpHandler {
+ public:
+    explicit AdminHandler(AdminServices services);
+    void handle(HttpRequestMessage request, Respond respond) override;
+
+ private:
+    HttpResponseMessage route(const HttpRequestMessage& request);
+    HttpResponseMessage replay(const std::vector<int64_t>& ids);
+
+    AdminServices services_;
+    std::mutex reader_mutex_;
+    std::unique_ptr<AdminReader> reader_;
+};
+
+}  // namespace herald

@@ -1,0 +1,223 @@
+// CLI over the admin API: events show, dlq list|show|replay|drop, reload. Tables by default,
+// the API's JSON with --json. The admin token is read from an environment variable.
+#include <curl/curl.h>
+
+#include <boost/json.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+#include "cli/args.hpp"
+#include "cli/commands.hpp"
+
+namespace herald::cli {
+namespace {
+
+namespace json = boost::json;
+
+const std::set<std::string> kOptions = {"admin", "token-env", "team", "channel", "since", "limit", "after"};
+const std::set<std::string> kFlags = {"json", "all"};
+
+size_t append(char* data, size_t size, size_t n, void* out) {
+    static_cast<std::string*>(out)->append(data, size * n);
+    return size * n;
+}
+
+struct Reply {
+    long status = 0;
+    json::value body;
+};
+
+// Calls the admin API; a transport failure or an error status ends the command.
+Reply call(const Args& args, const std::string& method, const std::string& path) {
+    std::string base = args.option("admin").value_or("http://127.0.0.1:8081");
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    const std::string token_env = args.option("token-env").value_or("HERALD_ADMIN_TOKEN");
+    const char* token = std::getenv(token_env.c_str());
+
+    std::string body;
+    long status = 0;
+    CURL* curl = curl_easy_init();
+    curl_slist* headers = nullptr;
+    if (token != nullptr && *token != '\0')
+        headers = curl_slist_append(headers, (std::string("Authorization: Bearer ") + token).c_str());
+    curl_easy_setopt(curl, CURLOPT_URL, (base + path).c_str());
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
+    if (method == "POST") curl_easy_setopt(curl, CURLOPT_POSTFIELDS, "");
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 30000L);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &append);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+    const CURLcode rc = curl_easy_perform(curl);
+    if (rc == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(curl);
+    curl_slist_free_all(headers);
+    if (rc != CURLE_OK) {
+        throw std::runtime_error("cannot reach the admin API at " + base + ": " + curl_easy_strerror(rc));
+    }
+    boost::system::error_code ec;
+    Reply reply{status, json::parse(body, ec)};
+    if (ec) reply.body = json::string(body);
+    return reply;
+}
+
+std::string text(const json::value& v) {
+    if (v.is_string()) return std::string(v.get_string());
+    if (v.is_null()) return "";
+    return json::serialize(v);
+}
+
+std::string field(const json::object& o, const char* key) {
+    const auto* v = o.if_contains(key);
+    return v == nullptr ? std::string{} : text(*v);
+}
+
+std::string cut(std::string s, size_t n) { return s.size() > n ? s.substr(0, n - 3) + "..." : s; }
+
+std::string when(const json::object& o, const char* key) {
+    const auto* v = o.if_contains(key);
+    if (v == nullptr || !v->is_int64() || v->get_int64() == 0) return "-";
+    const std::time_t t = static_cast<std::time_t>(v->get_int64() / 1000);
+    std::tm utc{};
+    gmtime_r(&t, &utc);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    return buf;
+}
+
+int finish(const Args& args, const Reply& r, const std::function<void(const json::value&)>& table) {
+    if (r.status < 200 || r.status >= 300) {
+        const auto* o = r.body.if_object();
+        std::cerr << "herald: " << (o != nullptr ? field(*o, "error") : text(r.body)) << " (HTTP " << r.status << ")\n";
+        if (o != nullptr && o->contains("findings")) {
+            for (const auto& f : o->at("findings").as_array()) std::cerr << "  " << text(f) << "\n";
+        }
+        return 1;
+    }
+    if (args.flag("json")) {
+        std::cout << json::serialize(r.body) << "\n";
+    } else {
+        table(r.body);
+    }
+    return 0;
+}
+
+void print_history(const json::object& job) {
+    const auto* history = job.if_contains("history");
+    if (history == nullptr) return;
+    for (const auto& a : history->as_array()) {
+        const auto& h = a.as_object();
+        std::printf("      attempt %-3s %s  HTTP %-4s %6s ms  %-16s %s\n", field(h, "attempt").c_str(),
+                    when(h, "started_at_ms").c_str(), field(h, "status_code").c_str(), field(h, "latency_ms").c_str(),
+                    field(h, "outcome").c_str(), cut(field(h, "error"), 80).c_str());
+    }
+}
+
+std::string query(const Args& args) {
+    std::string q;
+    for (const char* key : {"team", "channel", "since", "limit", "after"}) {
+        if (auto v = args.option(key)) q += (q.empty() ? "?" : "&") + std::string(key) + "=" + *v;
+    }
+    return q;
+}
+
+}  // namespace
+
+int events_command(const std::vector<std::string>& argv) {
+    if (argv.size() < 2 || argv[0] != "show") throw UsageError("usage: herald events show ID [--admin URL] [--json]");
+    const Args args(std::vector<std::string>(argv.begin() + 2, argv.end()), kOptions, kFlags);
+    char* escaped = curl_easy_escape(nullptr, argv[1].c_str(), static_cast<int>(argv[1].size()));
+    const std::string id = escaped;
+    curl_free(escaped);
+    return finish(args, call(args, "GET", "/api/v1/events/" + id), [](const json::value& v) {
+        const auto& o = v.as_object();
+        const auto& e = o.at("event").as_object();
+        std::printf("event %s: %s %s in %s (source %s, accepted %s)\n", field(o, "id").c_str(),
+                    field(e, "service").c_str(), field(e, "status").c_str(), field(e, "environment").c_str(),
+                    field(o, "source").c_str(), when(o, "accepted_at_ms").c_str());
+        const auto& deliveries = o.at("deliveries").as_array();
+        if (deliveries.empty()) std::printf("  no deliveries (no channel wanted this event)\n");
+        for (const auto& d : deliveries) {
+            const auto& j = d.as_object();
+            const std::string where =
+                field(j, "team").empty() ? field(j, "channel") : field(j, "team") + "/" + field(j, "channel");
+            std::printf(
+                "  job %-6s %-32s %-10s %-10s attempts %s  %s\n", field(j, "id").c_str(), where.c_str(),
+                field(j, "channel_type").c_str(), field(j, "state").c_str(), field(j, "attempts").c_str(),
+                cut(field(j, "dead_reason").empty() ? field(j, "reason") : field(j, "dead_reason"), 70).c_str());
+            print_history(j);
+        }
+    });
+}
+
+int dlq_command(const std::vector<std::string>& argv) {
+    if (argv.empty()) throw UsageError("usage: herald dlq list|show|replay|drop ...");
+    const std::string verb = argv[0];
+    std::vector<std::string> rest(argv.begin() + 1, argv.end());
+    const Args args(rest, kOptions, kFlags);
+    const auto& pos = args.positional();
+    if (verb == "list") {
+        return finish(args, call(args, "GET", "/api/v1/dlq" + query(args)), [](const json::value& v) {
+            const auto& items = v.at("items").as_array();
+            if (items.empty())
+                std::printf("the dead-letter queue is empty (for these filters)\n");
+            else
+                std::printf("%-7s %-28s %-30s %-9s %-6s %s\n", "JOB", "EVENT", "TEAM/CHANNEL", "ATTEMPTS", "HTTP",
+                            "REASON");
+            for (const auto& item : items) {
+                const auto& j = item.as_object();
+                const std::string where =
+                    field(j, "team").empty() ? field(j, "channel") : field(j, "team") + "/" + field(j, "channel");
+                std::printf("%-7s %-28s %-30s %-9s %-6s %s\n", field(j, "id").c_str(),
+                            cut(field(j, "event_id"), 28).c_str(), cut(where, 30).c_str(), field(j, "attempts").c_str(),
+                            field(j, "last_status").c_str(), cut(field(j, "dead_reason"), 60).c_str());
+            }
+            if (v.as_object().contains("next_after")) {
+                std::printf("more: --after %s\n", field(v.as_object(), "next_after").c_str());
+            }
+        });
+    }
+    if (verb == "show" && pos.size() == 1) {
+        return finish(args, call(args, "GET", "/api/v1/dlq/" + pos[0]), [](const json::value& v) {
+            const auto& j = v.as_object();
+            std::printf("job %s for event %s -> %s/%s (%s)\n", field(j, "id").c_str(), field(j, "event_id").c_str(),
+                        field(j, "team").c_str(), field(j, "channel").c_str(), field(j, "channel_type").c_str());
+            std::printf("  dead since %s after %s attempts: %s\n", when(j, "updated_at_ms").c_str(),
+                        field(j, "attempts").c_str(), field(j, "dead_reason").c_str());
+            if (!field(j, "response_excerpt").empty())
+                std::printf("  last response: %s\n", field(j, "response_excerpt").c_str());
+            print_history(j);
+        });
+    }
+    if (verb == "replay") {
+        const bool all = args.flag("all");
+        if (all == (pos.size() == 1))
+            throw UsageError(
+                "usage: herald dlq replay JOB | herald dlq replay --all [--team T] [--channel C] [--since MS]");
+        const std::string path = all ? "/api/v1/dlq/replay" + query(args) : "/api/v1/dlq/" + pos[0] + "/replay";
+        return finish(args, call(args, "POST", path), [](const json::value& v) {
+            const auto& ids = v.at("replayed").as_array();
+            std::printf("%zu %s back to pending:", ids.size(), ids.size() == 1 ? "delivery" : "deliveries");
+            for (const auto& id : ids) std::printf(" %s", text(id).c_str());
+            std::printf("\n");
+        });
+    }
+    if (verb == "drop" && pos.size() == 1) {
+        return finish(args, call(args, "DELETE", "/api/v1/dlq/" + pos[0]), [](const json::value& v) {
+            std::printf("dropped job %s\n", field(v.as_object(), "dropped").c_str());
+        });
+    }
+    throw UsageError(
+        "usage: herald dlq list [--team T] [--channel C] [--since MS] [--limit N] [--after JOB] | show JOB | "
+        "replay JOB | replay --all [filters] | drop JOB");
+}
+
+int reload_command(const std::vector<std::string>& argv) {
+    const Args args(argv, kOptions, kFlags);
+    return finish(args, call(args, "POST", "/-/reload"), [](const json::value& v) {
+        std::printf("%s\n", field(v.as_object(), "status").c_str());
+        for (const auto& f : v.at("findings").as_array()) std::printf("  %s\n", text(f).c_str());
+    });
+}
+
+}  // namespace herald::cli

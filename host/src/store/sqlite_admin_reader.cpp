@@ -1,0 +1,123 @@
+#include <memory>
+
+#include "store/sqlite_db.hpp"
+#include "store/store.hpp"
+
+namespace herald {
+namespace {
+
+using sqlite::Db;
+using sqlite::Stmt;
+
+constexpr const char* kJobColumns =
+    "j.id, e.id, j.team, j.channel, j.channel_type, j.reason, j.fallback, j.state, j.attempts, j.last_status, "
+    "j.last_error, j.response_excerpt, j.dead_reason, j.created_at_ms, j.updated_at_ms, j.finished_at_ms, "
+    "j.next_attempt_at_ms FROM jobs j JOIN events e ON e.seq = j.event_seq";
+
+class SqliteAdminReader final : public AdminReader {
+ public:
+    explicit SqliteAdminReader(const std::string& path) : db_(path, SQLITE_OPEN_READONLY) {}
+
+    std::optional<EventDetails> event_by_id(const std::string& id) override {
+        Stmt e(
+            db_,
+            "SELECT seq, id, source, service, environment, status, deployment_id, json, accepted_at_ms, is_recovery, "
+            "failures_before, failing_since_ms FROM events WHERE id = ?");
+        e.bind(1, id);
+        if (!e.step()) return std::nullopt;
+        EventDetails d;
+        EventRecord& r = d.event;
+        r.seq = e.int64(0);
+        r.id = e.text(1);
+        r.source = e.text(2);
+        r.service = e.text(3);
+        r.environment = e.text(4);
+        r.status = e.text(5);
+        r.deployment_id = e.text(6);
+        r.json = e.text(7);
+        r.accepted_at_ms = e.int64(8);
+        r.recovery = {e.int64(9) != 0, static_cast<uint32_t>(e.int64(10)), e.int64(11)};
+        Stmt jobs(db_, (std::string("SELECT ") + kJobColumns + " WHERE j.event_seq = ? ORDER BY j.id").c_str());
+        jobs.bind(1, r.seq);
+        while (jobs.step()) d.jobs.push_back(read_job(jobs));
+        for (auto& job : d.jobs) load_history(job);
+        return d;
+    }
+
+    std::optional<JobView> job(int64_t job_id) override {
+        Stmt s(db_, (std::string("SELECT ") + kJobColumns + " WHERE j.id = ?").c_str());
+        s.bind(1, job_id);
+        if (!s.step()) return std::nullopt;
+        JobView v = read_job(s);
+        load_history(v);
+        return v;
+    }
+
+    std::vector<JobView> dead_letters(const DeadLetterFilter& f) override {
+        std::string sql =
+            std::string("SELECT ") + kJobColumns + " WHERE j.state = 'dead' AND j.id > ? AND j.updated_at_ms >= ?";
+        if (!f.team.empty()) sql += " AND j.team = ?";
+        if (!f.channel.empty()) sql += " AND j.channel = ?";
+        sql += " ORDER BY j.id LIMIT ?";
+        Stmt s(db_, sql.c_str());
+        s.bind(1, f.after_id);
+        s.bind(2, f.since_ms);
+        int i = 3;
+        if (!f.team.empty()) s.bind(i++, f.team);
+        if (!f.channel.empty()) s.bind(i++, f.channel);
+        s.bind(i++, static_cast<int64_t>(f.limit));
+        std::vector<JobView> out;
+        while (s.step()) out.push_back(read_job(s));
+        return out;
+    }
+
+    int64_t count_dead() override {
+        Stmt s(db_, "SELECT COUNT(*) FROM jobs WHERE state = 'dead'");
+        s.step();
+        return s.int64(0);
+    }
+
+ private:
+    static JobView read_job(Stmt& s) {
+        JobView v;
+        v.id = s.int64(0);
+        v.event_id = s.text(1);
+        v.team = s.text(2);
+        v.channel = s.text(3);
+        v.channel_type = s.text(4);
+        v.reason = s.text(5);
+        v.fallback = s.int64(6) != 0;
+        v.state = s.text(7);
+        v.attempts = static_cast<uint32_t>(s.int64(8));
+        v.last_status = static_cast<int>(s.int64(9));
+        v.last_error = s.text(10);
+        v.response_excerpt = s.text(11);
+        v.dead_reason = s.text(12);
+        v.created_at_ms = s.int64(13);
+        v.updated_at_ms = s.int64(14);
+        v.finished_at_ms = s.int64(15);
+        v.next_attempt_at_ms = s.int64(16);
+        return v;
+    }
+
+    void load_history(JobView& v) {
+        Stmt a(db_,
+               "SELECT number, started_at_ms, status_code, latency_ms, outcome, error FROM attempts WHERE job_id = ? "
+               "ORDER BY id");
+        a.bind(1, v.id);
+        while (a.step()) {
+            v.history.push_back({static_cast<uint32_t>(a.int64(0)), a.int64(1), static_cast<int>(a.int64(2)),
+                                 a.int64(3), a.text(4), a.text(5)});
+        }
+    }
+
+    Db db_;
+};
+
+}  // namespace
+
+std::unique_ptr<AdminReader> open_sqlite_admin_reader(const std::string& path) {
+    return std::make_unique<SqliteAdminReader>(path);
+}
+
+}  // namespace herald
