@@ -213,13 +213,14 @@ std::optional<Fault> FakeChannels::take_fault(const std::string& path) {
 }
 
 void FakeChannels::record(const std::string& channel, const std::string& path, int status,
-                          const HttpRequestMessage& request) {
+                          const HttpRequestMessage& request, const std::string& fault) {
     json::object r{{"channel", channel},
                    {"path", path},
                    {"status", status},
                    {"received_at_ms", now_ms()},
                    {"body", request.body()}};
     if (auto sig = request["X-Herald-Signature-256"]; !sig.empty()) r["signature"] = std::string(sig);
+    if (!fault.empty()) r["fault"] = fault;  // answered by an injected fault, not the look-alike
     requests_.push_back(std::move(r));
     auto& counters = stats_[channel];
     counters["received"] += 1;
@@ -316,15 +317,15 @@ void FakeChannels::handle(HttpRequestMessage request, Respond respond) {
     };
     if (fault && fault->mode != "slow") {
         if (fault->mode == "reset") {
-            record(channel, path, 0, request);
+            record(channel, path, 0, request, fault->mode);
             return respond(std::nullopt);
         }
         if (fault->mode == "timeout") {
-            record(channel, path, 0, request);
+            record(channel, path, 0, request, fault->mode);
             return answer_later(std::nullopt, fault->delay_ms > 0 ? fault->delay_ms : 60000);
         }
         const int status = fault->mode == "error_body" ? 200 : fault->status;
-        record(channel, path, status, request);
+        record(channel, path, status, request, fault->mode);
         HttpResponseMessage res{static_cast<http::status>(status), 11};
         res.set(http::field::content_type, "text/plain");
         if (fault->retry_after_s >= 0) res.set(http::field::retry_after, std::to_string(fault->retry_after_s));

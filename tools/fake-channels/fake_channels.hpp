@@ -46,7 +46,8 @@ class FakeChannels final : public HttpHandler {
 
     void control(const HttpRequestMessage& request, const std::string& path, Respond& respond);
     std::optional<Fault> take_fault(const std::string& path);
-    void record(const std::string& channel, const std::string& path, int status, const HttpRequestMessage& request);
+    void record(const std::string& channel, const std::string& path, int status, const HttpRequestMessage& request,
+                const std::string& fault = {});
 
     boost::asio::io_context& io_;
     std::mutex mutex_;
