@@ -19,36 +19,27 @@ constexpr size_t kCommitMessageChars = 400;
 // Teams rejects messages over 28 KB; stay well below it.
 constexpr size_t kMaxBodyBytes = 24 * 1024;
 
-const char* container_style(hs::Kind kind) {
-    switch (kind) {
-        case hs::Kind::failed:
-            return "attention";
-        case hs::Kind::succeeded:
-        case hs::Kind::recovered:
-            return "good";
-        case hs::Kind::started:
-            return "accent";
-        case hs::Kind::cancelled:
-        case hs::Kind::unknown:
-            break;
-    }
-    return "emphasis";
-}
+// Emphasis by outcome: the container's style and the headline's colour share one name in
+// Adaptive Cards ("attention", "good", "accent"), except that neutral differs.
+struct Emphasis {
+    const char* container;
+    const char* text;
+};
 
-const char* text_color(hs::Kind kind) {
+Emphasis emphasis(hs::Kind kind) {
     switch (kind) {
         case hs::Kind::failed:
-            return "attention";
+            return {"attention", "attention"};
         case hs::Kind::succeeded:
         case hs::Kind::recovered:
-            return "good";
+            return {"good", "good"};
         case hs::Kind::started:
-            return "accent";
+            return {"accent", "accent"};
         case hs::Kind::cancelled:
         case hs::Kind::unknown:
             break;
     }
-    return "default";
+    return {"emphasis", "default"};
 }
 
 json::object text_block(std::string text, bool wrap = true) {
@@ -153,7 +144,7 @@ class TeamsChannel {
                                 {"text", hs::truncate(hs::headline(e, kind), kTitleChars)},
                                 {"size", "Large"},
                                 {"weight", "Bolder"},
-                                {"color", text_color(kind)},
+                                {"color", emphasis(kind).text},
                                 {"wrap", true}});
         if (const std::string rollback = hs::rollback_summary(e); kind == hs::Kind::failed && !rollback.empty()) {
             json::object block = text_block(rollback);
@@ -178,7 +169,7 @@ class TeamsChannel {
 
         json::array body;
         body.push_back({{"type", "Container"},
-                        {"style", container_style(kind)},
+                        {"style", emphasis(kind).container},
                         {"bleed", true},
                         {"items", std::move(header_items)}});
         body.push_back({{"type", "FactSet"}, {"facts", std::move(facts)}});

@@ -168,11 +168,7 @@ TEST_F(Acceptance, T5_KillNineDuringDeliveryLosesNothingAndRetryingClientsGetIn)
     accepted.push_back("t5-during-outage");
     ASSERT_TRUE(h_.wait_for_jobs_done(accepted.size(), 90s)) << h_.herald_log();
 
-    std::map<std::string, int> seen;
-    for (const auto& r : h_.fake_requests("webhook")) {
-        const auto body = json::parse(r.at("body").as_string());
-        seen[std::string(body.at("event").at("id").as_string())] += 1;
-    }
+    auto seen = h_.webhook_deliveries_by_event();
     size_t duplicates = 0;
     for (const auto& id : accepted) {
         EXPECT_GE(seen[id], 1) << id << " was accepted but never delivered";

@@ -134,6 +134,16 @@ class ServeHarness {
             http_request("GET", fake_url("/_fake/requests" + (channel.empty() ? "" : "?channel=" + channel)));
         return json::parse(r.body).at("requests").as_array();
     }
+    // How often the fake webhook sink received each event id.
+    std::map<std::string, int> webhook_deliveries_by_event() {
+        std::map<std::string, int> seen;
+        for (const auto& r : fake_requests("webhook")) {
+            const auto body = json::parse(r.at("body").as_string());
+            seen[std::string(body.at("event").at("id").as_string())] += 1;
+        }
+        return seen;
+    }
+
     json::object fake_stats() { return json::parse(http_request("GET", fake_url("/_fake/stats")).body).as_object(); }
     void fault(const std::string& fault_json) { http_request("POST", fake_url("/_fake/faults"), fault_json); }
     void clear_faults() { http_request("DELETE", fake_url("/_fake/faults")); }

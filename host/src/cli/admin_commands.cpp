@@ -9,6 +9,7 @@
 
 #include "cli/args.hpp"
 #include "cli/commands.hpp"
+#include "cli/http_call.hpp"
 
 namespace herald::cli {
 namespace {
@@ -17,11 +18,6 @@ namespace json = boost::json;
 
 const std::set<std::string> kOptions = {"admin", "token-env", "team", "channel", "since", "limit", "after"};
 const std::set<std::string> kFlags = {"json", "all"};
-
-size_t append(char* data, size_t size, size_t n, void* out) {
-    static_cast<std::string*>(out)->append(data, size * n);
-    return size * n;
-}
 
 struct Reply {
     long status = 0;
@@ -35,26 +31,12 @@ Reply call(const Args& args, const std::string& method, const std::string& path)
     const std::string token_env = args.option("token-env").value_or("HERALD_ADMIN_TOKEN");
     const char* token = std::getenv(token_env.c_str());
 
-    std::string body;
-    long status = 0;
-    CURL* curl = curl_easy_init();
-    curl_slist* headers = nullptr;
-    if (token != nullptr && *token != '\0')
-        headers = curl_slist_append(headers, (std::string("Authorization: Bearer ") + token).c_str());
-    curl_easy_setopt(curl, CURLOPT_URL, (base + path).c_str());
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
-    if (method == "POST") curl_easy_setopt(curl, CURLOPT_POSTFIELDS, "");
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 30000L);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &append);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
-    const CURLcode rc = curl_easy_perform(curl);
-    if (rc == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup(curl);
-    curl_slist_free_all(headers);
-    if (rc != CURLE_OK) {
-        throw std::runtime_error("cannot reach the admin API at " + base + ": " + curl_easy_strerror(rc));
-    }
+    std::vector<std::string> headers;
+    if (token != nullptr && *token != '\0') headers.push_back(std::string("Authorization: Bearer ") + token);
+    const HttpReply http = http_call(method, base + path, "", headers, 30000);
+    if (http.status == 0) throw std::runtime_error("cannot reach the admin API at " + base + ": " + http.error);
+    const long status = http.status;
+    const std::string& body = http.body;
     boost::system::error_code ec;
     Reply reply{status, json::parse(body, ec)};
     if (ec) reply.body = json::string(body);

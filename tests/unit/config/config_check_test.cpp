@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "config/config_loader.hpp"
+#include "plugins/plugin_fixture.hpp"
 #include "support/temp_dir.hpp"
 
 namespace herald {
@@ -13,10 +14,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-const PluginRegistry& plugins() {
-    static const PluginRegistry registry = PluginRegistry::load_directory(HERALD_PLUGIN_DIR);
-    return registry;
-}
+const PluginRegistry& plugins() { return test::real_plugins(); }
 
 class ConfigCheck : public ::testing::Test {
  protected:

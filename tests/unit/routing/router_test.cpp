@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "config/config_loader.hpp"
+#include "plugins/plugin_fixture.hpp"
 #include "support/temp_dir.hpp"
 
 namespace herald {
@@ -11,10 +12,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-const PluginRegistry& plugins() {
-    static const PluginRegistry registry = PluginRegistry::load_directory(HERALD_PLUGIN_DIR);
-    return registry;
-}
+const PluginRegistry& plugins() { return test::real_plugins(); }
 
 std::string channel(const std::string& name, const std::string& url, const std::string& extra = "") {
     return "  - name: " + name + "\n    type: webhook\n    settings:\n      url: " + url + "\n" + extra;
