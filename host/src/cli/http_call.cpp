@@ -10,6 +10,18 @@ size_t append(char* data, size_t size, size_t n, void* out) {
     return size * n;
 }
 
+size_t header_line(char* data, size_t size, size_t n, void* out) {
+    const std::string line(data, size * n);
+    const auto colon = line.find(':');
+    if (colon != std::string::npos) {
+        std::string value = line.substr(colon + 1);
+        while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+        while (!value.empty() && (value.back() == '\r' || value.back() == '\n')) value.pop_back();
+        static_cast<HttpReply*>(out)->headers.emplace_back(line.substr(0, colon), value);
+    }
+    return size * n;
+}
+
 }  // namespace
 
 HttpReply http_call(const std::string& method, const std::string& url, const std::string& body,
@@ -28,6 +40,9 @@ HttpReply http_call(const std::string& method, const std::string& url, const std
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &append);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &reply.body);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &header_line);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &reply);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     const CURLcode rc = curl_easy_perform(curl);
     if (rc == CURLE_OK)
         curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply.status);

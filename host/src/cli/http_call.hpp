@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace herald::cli {
@@ -9,6 +10,7 @@ namespace herald::cli {
 struct HttpReply {
     long status = 0;  // 0 when there was no answer
     std::string body;
+    std::vector<std::pair<std::string, std::string>> headers;
     std::string error;  // why there was no answer
 };
 
