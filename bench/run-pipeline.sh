@@ -41,6 +41,7 @@ cat > "$work/herald.yaml" <<YAML
 version: 1
 listeners:
   intake: {address: 127.0.0.1, port: 0}
+  admin: {address: 127.0.0.1, port: 0}
 storage:
   path: $work/herald.db
 limits:
@@ -59,7 +60,7 @@ start_herald() {
   rm -f "$work/herald.port"
   "$build/bin/herald" serve --config "$work/herald.yaml" --port-file "$work/herald.port" 2>>"$work/herald.log" & herald_pid=$!
   pids+=("$herald_pid")
-  wait_file "$work/herald.port"; port=$(cut -d= -f2 "$work/herald.port")
+  wait_file "$work/herald.port"; port=$(grep '^intake=' "$work/herald.port" | cut -d= -f2)
 }
 start_herald
 sleep 1
