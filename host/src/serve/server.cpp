@@ -193,6 +193,9 @@ int serve(const ServeOptions& options) {
     admin_options.port = static_cast<unsigned short>(host.admin.port);
     HttpServer admin(admin_io, admin_options, admin_handler);
 
+    // Signal handlers go in before anything can see us listening: a SIGHUP sent as soon as the
+    // port file appears must reload, not end the process (asio queues it until we wait).
+    net::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
     try {
         intake.start();
         admin.start();
@@ -225,7 +228,6 @@ int serve(const ServeOptions& options) {
     };
     schedule_retention();
 
-    net::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
     std::function<void()> wait_for_signal = [&] {
         signals.async_wait([&](boost::system::error_code ec, int signal) {
             if (ec) return;
