@@ -222,7 +222,7 @@ void read_fallback(RoutingTable& table, Context& ctx) {
     table.set_fallback(&table.add_channel(std::move(channel)));
 }
 
-void check_globs(const RoutingTable& table, const std::map<std::string, OwnedService>& owned, Context& ctx) {
+void check_globs(const std::map<std::string, OwnedService>& owned, Context& ctx) {
     for (const auto& [pattern, owner] : owned) {
         if (!is_glob(pattern)) continue;
         for (const auto& [service, other] : owned) {
@@ -239,7 +239,6 @@ void check_globs(const RoutingTable& table, const std::map<std::string, OwnedSer
             }
         }
     }
-    (void)table;
 }
 
 }  // namespace
@@ -266,7 +265,7 @@ RoutingTable load_routing(const std::filesystem::path& routing_path, const HostC
     std::map<std::string, OwnedService> owned;
     for (const auto& file : files) read_team_file(file, table, owned, ctx);
     read_fallback(table, ctx);
-    check_globs(table, owned, ctx);
+    check_globs(owned, ctx);
     if (host != nullptr) {
         for (const auto& [type, overrides] : host->delivery_by_type) {
             if (plugins.find(type) == nullptr)

@@ -152,7 +152,6 @@ void Dispatcher::start_head(const std::string& key, int64_t now) {
     const ChannelConfig* channel = config->channel(job.target.team, job.target.channel);
 
     auto dead = [&](const std::string& reason) {
-        counters_.dead.fetch_add(1);
         counters_.dead_letters.fetch_add(1);
         if (metrics_ != nullptr) metrics_->delivery(job.target.channel_type, "dead");
         const std::string event_id = head.event ? head.event->id : "seq:" + std::to_string(job.event_seq);
@@ -190,7 +189,6 @@ void Dispatcher::start_head(const std::string& key, int64_t now) {
         }
         HttpRequest& request = std::get<HttpRequest>(rendered);
         if (request.skip) {
-            counters_.skipped.fetch_add(1);
             if (metrics_ != nullptr) metrics_->delivery(channel->type, "skipped");
             return finish_head(key, fifo, update_for(job, JobState::skipped), now);
         }
@@ -250,7 +248,6 @@ void Dispatcher::complete(TransportResult result) {
     if (verdict.outcome == HERALD_OUTCOME_DELIVERED || verdict.outcome == HERALD_OUTCOME_ACCEPTED) {
         const bool confirmed = verdict.outcome == HERALD_OUTCOME_DELIVERED;
         record.outcome = confirmed ? "delivered" : "accepted";
-        (confirmed ? counters_.delivered : counters_.accepted).fetch_add(1);
         if (metrics_ != nullptr) {
             metrics_->delivery(channel.type, record.outcome);
             metrics_->delivery_latency(channel.type, confirmed,
@@ -267,7 +264,6 @@ void Dispatcher::complete(TransportResult result) {
     const std::string body_excerpt = result.ok ? excerpt(result.response.body, channel.secret_values) : "";
     if (verdict.outcome == HERALD_OUTCOME_REJECTED) {
         record.outcome = "rejected";
-        counters_.dead.fetch_add(1);
         counters_.dead_letters.fetch_add(1);
         if (metrics_ != nullptr) metrics_->delivery(channel.type, "dead");
         log::event(spdlog::level::warn, fields,
@@ -297,7 +293,6 @@ void Dispatcher::complete(TransportResult result) {
     const bool out_of_time =
         policy.give_up_after_ms > 0 && now + delay - job.first_attempt_at_ms > policy.give_up_after_ms;
     if (out_of_retries || out_of_time) {
-        counters_.dead.fetch_add(1);
         counters_.dead_letters.fetch_add(1);
         if (metrics_ != nullptr) metrics_->delivery(channel.type, "dead");
         const std::string why = out_of_retries ? "gave up after " + std::to_string(attempt) + " attempts"
@@ -311,7 +306,6 @@ void Dispatcher::complete(TransportResult result) {
         u.dead_reason = why + "; last error: " + reason;
         return finish_head(flight.fifo_key, fifo, std::move(u), now);
     }
-    counters_.retries.fetch_add(1);
     if (metrics_ != nullptr) metrics_->retry(channel.type);
     log::event(spdlog::level::info, fields, fmt::format("dispatch: will retry in {} ms: {}", delay, reason));
     job.state = JobState::retry;

@@ -30,16 +30,11 @@ struct DispatcherOptions {
     TransportOptions transport;
 };
 
-// Counts the dispatcher reports (read by metrics).
+// State the dispatcher shares with intake (backlog) and the metrics gauges.
 struct DispatchCounters {
     std::atomic<int64_t> open_jobs{0};
     std::atomic<int64_t> dead_letters{0};             // jobs in the dead-letter queue
     std::atomic<int64_t> oldest_open_accepted_ms{0};  // 0 when nothing is open
-    std::atomic<uint64_t> delivered{0};
-    std::atomic<uint64_t> accepted{0};
-    std::atomic<uint64_t> retries{0};
-    std::atomic<uint64_t> dead{0};
-    std::atomic<uint64_t> skipped{0};
 };
 
 class Dispatcher final : public NewJobSink {

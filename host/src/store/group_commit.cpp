@@ -88,7 +88,7 @@ void GroupCommitter::run() {
                 lock.lock();
             }
             if (stopping_ && items_.empty() && updates_.empty() && updates.empty()) {
-                spdlog::info("store: {} commits carried {} events and {} job updates", commits_.load(), events_total_,
+                spdlog::info("store: {} commits carried {} events and {} job updates", commits_, events_total_,
                              updates_total_);
                 return;
             }
@@ -125,7 +125,7 @@ void GroupCommitter::run() {
         std::vector<IngestOutcome> outcomes;
         try {
             outcomes = store_.commit(batch, updates);
-            commits_.fetch_add(1);
+            ++commits_;
             events_total_ += batch.size();
             last_batch_ = batch.size();
             updates_total_ += updates.size();

@@ -43,7 +43,6 @@ class GroupCommitter {
     void run_on_writer(std::function<void(Store&)> op);
 
     bool healthy() const { return healthy_.load(); }
-    uint64_t commits() const { return commits_.load(); }
 
  private:
     void run();
@@ -59,7 +58,7 @@ class GroupCommitter {
     std::vector<std::function<void(Store&)>> ops_;
     bool stopping_ = false;
     std::atomic<bool> healthy_{true};
-    std::atomic<uint64_t> commits_{0};
+    uint64_t commits_ = 0;        // writer thread only
     uint64_t events_total_ = 0;   // writer thread only
     size_t last_batch_ = 0;       // writer thread only
     uint64_t updates_total_ = 0;  // writer thread only

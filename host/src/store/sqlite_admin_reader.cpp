@@ -1,6 +1,7 @@
 #include <memory>
 
 #include "store/sqlite_db.hpp"
+#include "store/sqlite_rows.hpp"
 #include "store/store.hpp"
 
 namespace herald {
@@ -26,17 +27,8 @@ class SqliteAdminReader final : public AdminReader {
         e.bind(1, id);
         if (!e.step()) return std::nullopt;
         EventDetails d;
-        EventRecord& r = d.event;
-        r.seq = e.int64(0);
-        r.id = e.text(1);
-        r.source = e.text(2);
-        r.service = e.text(3);
-        r.environment = e.text(4);
-        r.status = e.text(5);
-        r.deployment_id = e.text(6);
-        r.json = e.text(7);
-        r.accepted_at_ms = e.int64(8);
-        r.recovery = {e.int64(9) != 0, static_cast<uint32_t>(e.int64(10)), e.int64(11)};
+        d.event = sqlite::read_event(e);
+        const EventRecord& r = d.event;
         Stmt jobs(db_, (std::string("SELECT ") + kJobColumns + " WHERE j.event_seq = ? ORDER BY j.id").c_str());
         jobs.bind(1, r.seq);
         while (jobs.step()) d.jobs.push_back(read_job(jobs));

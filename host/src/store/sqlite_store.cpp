@@ -6,6 +6,7 @@
 
 #include "store/schema.hpp"
 #include "store/sqlite_db.hpp"
+#include "store/sqlite_rows.hpp"
 #include "store/store.hpp"
 
 namespace herald {
@@ -71,28 +72,13 @@ class SqliteReader final : public StoreReader {
  public:
     explicit SqliteReader(const std::string& path)
         : db_(path, SQLITE_OPEN_READONLY),
-          event_(db_,
-                 "SELECT seq, id, source, service, environment, status, deployment_id, json, accepted_at_ms, "
-                 "is_recovery, failures_before, failing_since_ms FROM events WHERE seq = ?"),
+          event_(db_, (std::string("SELECT ") + sqlite::kEventColumns + " WHERE seq = ?").c_str()),
           receipt_(db_, "SELECT receipt FROM receipts WHERE destination_hash = ? AND deployment_id = ?") {}
 
     std::optional<EventRecord> event(int64_t seq) override {
         event_.bind(1, seq);
         std::optional<EventRecord> out;
-        if (event_.step()) {
-            EventRecord r;
-            r.seq = event_.int64(0);
-            r.id = event_.text(1);
-            r.source = event_.text(2);
-            r.service = event_.text(3);
-            r.environment = event_.text(4);
-            r.status = event_.text(5);
-            r.deployment_id = event_.text(6);
-            r.json = event_.text(7);
-            r.accepted_at_ms = event_.int64(8);
-            r.recovery = {event_.int64(9) != 0, static_cast<uint32_t>(event_.int64(10)), event_.int64(11)};
-            out = std::move(r);
-        }
+        if (event_.step()) out = sqlite::read_event(event_);
         event_.reset();
         return out;
     }
@@ -166,28 +152,11 @@ class SqliteStore final : public Store {
 
     std::vector<OpenJob> open_jobs() override {
         db_.exec("UPDATE jobs SET state = 'pending' WHERE state = 'in_flight'");
-        Stmt select(db_,
-                    "SELECT j.id, j.event_seq, j.team, j.channel, j.channel_type, j.destination_hash, j.reason, "
-                    "j.fallback, j.state, j.attempts, j.next_attempt_at_ms, j.first_attempt_at_ms, e.service, "
-                    "e.environment, e.deployment_id, e.accepted_at_ms FROM jobs j JOIN events e ON e.seq = j.event_seq "
-                    "WHERE j.state IN ('pending', 'retry') ORDER BY j.id");
+        Stmt select(db_, (std::string("SELECT ") + sqlite::kOpenJobColumns +
+                          " WHERE j.state IN ('pending', 'retry') ORDER BY j.id")
+                             .c_str());
         std::vector<OpenJob> jobs;
-        while (select.step()) {
-            OpenJob job;
-            job.id = select.int64(0);
-            job.event_seq = select.int64(1);
-            job.target = {select.text(2), select.text(3), select.text(4),
-                          select.text(5), select.text(6), select.int64(7) != 0};
-            job.state = parse_job_state(select.text(8)).value_or(JobState::pending);
-            job.attempts = static_cast<uint32_t>(select.int64(9));
-            job.next_attempt_at_ms = select.int64(10);
-            job.first_attempt_at_ms = select.int64(11);
-            job.service = select.text(12);
-            job.environment = select.text(13);
-            job.deployment_id = select.text(14);
-            job.accepted_at_ms = select.int64(15);
-            jobs.push_back(std::move(job));
-        }
+        while (select.step()) jobs.push_back(sqlite::read_open_job(select));
         return jobs;
     }
 
@@ -226,26 +195,12 @@ class SqliteStore final : public Store {
                 db_,
                 "UPDATE jobs SET state = 'pending', attempts = 0, next_attempt_at_ms = 0, first_attempt_at_ms = 0, "
                 "dead_reason = '', updated_at_ms = ?, finished_at_ms = 0 WHERE id = ? AND state = 'dead'");
-            Stmt load(db_,
-                      "SELECT j.id, j.event_seq, j.team, j.channel, j.channel_type, j.destination_hash, j.reason, "
-                      "j.fallback, e.service, e.environment, e.deployment_id, e.accepted_at_ms FROM jobs j "
-                      "JOIN events e ON e.seq = j.event_seq WHERE j.id = ?");
+            Stmt load(db_, (std::string("SELECT ") + sqlite::kOpenJobColumns + " WHERE j.id = ?").c_str());
             for (int64_t id : job_ids) {
                 reset.bind(1, now_ms).bind(2, id).run();
                 if (sqlite3_changes(db_.handle()) == 0) continue;
                 load.bind(1, id);
-                if (load.step()) {
-                    OpenJob job;
-                    job.id = load.int64(0);
-                    job.event_seq = load.int64(1);
-                    job.target = {load.text(2), load.text(3), load.text(4),
-                                  load.text(5), load.text(6), load.int64(7) != 0};
-                    job.service = load.text(8);
-                    job.environment = load.text(9);
-                    job.deployment_id = load.text(10);
-                    job.accepted_at_ms = load.int64(11);
-                    reopened.push_back(std::move(job));
-                }
+                if (load.step()) reopened.push_back(sqlite::read_open_job(load));
                 load.reset();
             }
             db_.exec("COMMIT");

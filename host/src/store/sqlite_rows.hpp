@@ -1,0 +1,49 @@
+// Rows the SQLite store reads in more than one place: one column list and one reader each.
+#pragma once
+
+#include "store/sqlite_db.hpp"
+#include "store/store.hpp"
+
+namespace herald::sqlite {
+
+inline constexpr const char* kEventColumns =
+    "seq, id, source, service, environment, status, deployment_id, json, accepted_at_ms, is_recovery, "
+    "failures_before, failing_since_ms FROM events";
+
+inline EventRecord read_event(const Stmt& s) {
+    EventRecord r;
+    r.seq = s.int64(0);
+    r.id = s.text(1);
+    r.source = s.text(2);
+    r.service = s.text(3);
+    r.environment = s.text(4);
+    r.status = s.text(5);
+    r.deployment_id = s.text(6);
+    r.json = s.text(7);
+    r.accepted_at_ms = s.int64(8);
+    r.recovery = {s.int64(9) != 0, static_cast<uint32_t>(s.int64(10)), s.int64(11)};
+    return r;
+}
+
+inline constexpr const char* kOpenJobColumns =
+    "j.id, j.event_seq, j.team, j.channel, j.channel_type, j.destination_hash, j.reason, j.fallback, j.state, "
+    "j.attempts, j.next_attempt_at_ms, j.first_attempt_at_ms, e.service, e.environment, e.deployment_id, "
+    "e.accepted_at_ms FROM jobs j JOIN events e ON e.seq = j.event_seq";
+
+inline OpenJob read_open_job(const Stmt& s) {
+    OpenJob job;
+    job.id = s.int64(0);
+    job.event_seq = s.int64(1);
+    job.target = {s.text(2), s.text(3), s.text(4), s.text(5), s.text(6), s.int64(7) != 0};
+    job.state = parse_job_state(s.text(8)).value_or(JobState::pending);
+    job.attempts = static_cast<uint32_t>(s.int64(9));
+    job.next_attempt_at_ms = s.int64(10);
+    job.first_attempt_at_ms = s.int64(11);
+    job.service = s.text(12);
+    job.environment = s.text(13);
+    job.deployment_id = s.text(14);
+    job.accepted_at_ms = s.int64(15);
+    return job;
+}
+
+}  // namespace herald::sqlite
