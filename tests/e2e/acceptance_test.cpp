@@ -48,7 +48,7 @@ class Acceptance : public ::testing::Test {
             "sre",
             "version: 1\nteam: sre\nservices: [ingress]\nchannels:\n  - name: pager\n    type: pagerduty\n"
             "    settings:\n      routing_key: " +
-                h_.secret("pd", kRoutingKey) + "\n      events_url: " + h_.secret("pd-url", h_.fake_url("/pagerduty")) +
+                h_.secret("pd", kRoutingKey) + "\n      events_url: " + h_.fake_url("/pagerduty") +
                 "\n    statuses: [failed, succeeded]\n"
                 "subscriptions:\n  - name: production-failures\n    channel: pager\n    environments: [production]\n"
                 "    statuses: [failed, succeeded]\n");

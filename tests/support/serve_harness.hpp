@@ -86,7 +86,9 @@ class ServeHarness {
                        secret("bearer", "test-bearer-token") + "\nplugins:\n  directory: " + HERALD_PLUGIN_DIR +
                        "\nrouting:\n  directory: routing\n  fallback:\n    name: unrouted\n"
                        "    type: webhook\n    settings:\n      url: " +
-                       secret("fallback", fake_url("/webhook/fallback")) + "\n" + extra);
+                       secret("fallback", fake_url("/webhook/fallback")) +
+                       "\ntenants:\n  secrets_directory: " + (dir_.path() / "secrets").string() +
+                       "\ndestinations:\n  allow_http: true\n  hosts:\n    \"*\": [127.0.0.1]\n" + extra);
     }
 
     void start_herald() {

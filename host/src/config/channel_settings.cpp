@@ -10,12 +10,25 @@ namespace json = boost::json;
 
 std::optional<ResolvedValue> resolve_value(const std::string& text, bool secret, const SourceMark& at,
                                            const std::string& what, const std::filesystem::path& base_dir,
-                                           const LoadOptions& options, Diagnostics& diagnostics) {
+                                           const LoadOptions& options, Diagnostics& diagnostics,
+                                           const SettingsScope* scope) {
     bool malformed = false;
     const auto ref = parse_secret_ref(text, &malformed);
+    if (!secret && (ref || malformed || has_embedded_ref(text))) {
+        diagnostics.error(at, what +
+                                  ": is not a secret setting; ${env:...} and ${file:...} references are allowed only "
+                                  "in settings the channel type declares secret");
+        return std::nullopt;
+    }
     if (malformed || has_embedded_ref(text)) {
         diagnostics.error(at, what + ": a reference must be the whole value, exactly ${env:NAME} or ${file:PATH}");
         return std::nullopt;
+    }
+    if (ref && scope != nullptr && scope->tenants != nullptr && !scope->team.empty()) {
+        if (auto refused = check_team_reference(*scope->tenants, scope->team, *ref, base_dir)) {
+            diagnostics.error(at, what + ": " + *refused);
+            return std::nullopt;
+        }
     }
     if (!ref) {
         if (secret && !options.allow_literal_secrets) {
@@ -57,7 +70,7 @@ const char* type_name(herald_setting_type type) {
 ChannelSettings read_channel_settings(const YAML::Node& settings, const SourceMark& channel_mark,
                                       const std::string& file, const LoadedPlugin& plugin,
                                       const std::filesystem::path& base_dir, const LoadOptions& options,
-                                      Diagnostics& diagnostics) {
+                                      const SettingsScope& scope, Diagnostics& diagnostics) {
     ChannelSettings out;
     json::object object;
     const size_t errors_before = diagnostics.error_count();
@@ -70,10 +83,19 @@ ChannelSettings read_channel_settings(const YAML::Node& settings, const SourceMa
     for (const auto& s : plugin.settings) declared.emplace_back(s.name);
 
     auto resolve = [&](const YAML::Node& node, bool secret, const std::string& what) -> std::optional<std::string> {
-        auto value = resolve_value(node.Scalar(), secret, mark_of(file, node), what, base_dir, options, diagnostics);
+        auto value =
+            resolve_value(node.Scalar(), secret, mark_of(file, node), what, base_dir, options, diagnostics, &scope);
         if (!value) return std::nullopt;
         if (value->from_reference || secret) out.secret_values.push_back(value->value);
         if (value->placeholder) out.placeholder_settings.push_back(what);
+        // Any URL-valued setting is a possible destination: it must be one the host allows.
+        if (!value->placeholder && scope.destinations != nullptr &&
+            (value->value.rfind("http://", 0) == 0 || value->value.rfind("https://", 0) == 0)) {
+            if (auto refused = check_destination(*scope.destinations, plugin.name, value->value)) {
+                diagnostics.error(mark_of(file, node), what + ": " + *refused);
+                return std::nullopt;
+            }
+        }
         return value->value;
     };
 

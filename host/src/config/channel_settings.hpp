@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "config/config_loader.hpp"
+#include "config/tenant_policy.hpp"
 
 namespace herald {
 
@@ -19,10 +20,18 @@ struct ChannelSettings {
     bool ok = true;
 };
 
+// Whose settings are being read: a team (bound by the tenant policy) or the host config itself
+// (team empty: the fallback channel and host-level secrets).
+struct SettingsScope {
+    std::string team;
+    const TenantPolicy* tenants = nullptr;
+    const DestinationPolicy* destinations = nullptr;
+};
+
 ChannelSettings read_channel_settings(const YAML::Node& settings, const SourceMark& channel_mark,
                                       const std::string& file, const LoadedPlugin& plugin,
                                       const std::filesystem::path& base_dir, const LoadOptions& options,
-                                      Diagnostics& diagnostics);
+                                      const SettingsScope& scope, Diagnostics& diagnostics);
 
 // Reads a value that may be a ${env:..}/${file:..} reference. `secret` values must be one.
 // Returns nullopt (with a finding) when it cannot be used.
@@ -31,8 +40,11 @@ struct ResolvedValue {
     bool from_reference = false;
     bool placeholder = false;
 };
+// References are allowed only where `secret` is true; with a team scope, only those its tenant
+// policy grants.
 std::optional<ResolvedValue> resolve_value(const std::string& text, bool secret, const SourceMark& at,
                                            const std::string& what, const std::filesystem::path& base_dir,
-                                           const LoadOptions& options, Diagnostics& diagnostics);
+                                           const LoadOptions& options, Diagnostics& diagnostics,
+                                           const SettingsScope* scope = nullptr);
 
 }  // namespace herald

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config/diagnostics.hpp"
+#include "config/tenant_policy.hpp"
 #include "event/deploy_event.hpp"
 #include "plugins/channel_instance.hpp"
 
@@ -95,7 +96,16 @@ struct SourceConfig {
     SourceAuth auth = SourceAuth::hmac;
     std::vector<std::string> secrets;  // several at once during key rotation
     int replay_window_s = 300;
+    bool require_timestamp = false;  // refuse HMAC signatures without X-Herald-Timestamp
     SourceMark at;
+};
+
+// Bounds on what the routing directory may make the host read: team files are written by many
+// people, and a reload must stay cheap whatever they contain.
+struct RoutingLimits {
+    size_t max_file_bytes = 256 * 1024;
+    size_t max_files = 500;
+    size_t max_total_bytes = 8 * 1024 * 1024;
 };
 
 struct HostConfig {
@@ -103,6 +113,7 @@ struct HostConfig {
     ListenerConfig intake{"127.0.0.1", 8080};
     ListenerConfig admin{"127.0.0.1", 8081};
     std::string admin_token;
+    bool admin_token_set = false;
     std::string storage_path = "var/herald.db";
     int retention_days = 7;
     size_t max_body_bytes = 256 * 1024;
@@ -111,6 +122,9 @@ struct HostConfig {
     std::string plugin_dir;
     std::string routing_dir;
     std::map<std::string, DeliveryOverrides> delivery_by_type;
+    TenantPolicy tenants;
+    DestinationPolicy destinations;
+    RoutingLimits routing_limits;
 };
 
 }  // namespace herald

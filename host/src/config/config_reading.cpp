@@ -1,16 +1,23 @@
 #include "config/config_reading.hpp"
 
+#include "common/bounded_file.hpp"
 #include "config/config_loader.hpp"
 
 namespace herald {
 
-YAML::Node load_yaml_file(const std::filesystem::path& file, Diagnostics& diagnostics) {
+YAML::Node load_yaml_file(const std::filesystem::path& file, Diagnostics& diagnostics, size_t max_bytes) {
+    auto content = read_bounded_file(file, max_bytes);
+    if (content.index() == 1) {
+        const std::string& why = std::get<1>(content);
+        diagnostics.error({file.string(), 0, 0}, why.substr(std::min(why.size(), file.string().size() + 2)));
+        return YAML::Node(YAML::NodeType::Undefined);
+    }
     try {
-        return YAML::LoadFile(file.string());
-    } catch (const YAML::BadFile&) {
-        diagnostics.error({file.string(), 0, 0}, "cannot read file");
+        return YAML::Load(std::get<0>(content));
     } catch (const YAML::ParserException& e) {
         diagnostics.error({file.string(), e.mark.line + 1, e.mark.column + 1}, "YAML syntax: " + e.msg);
+    } catch (const YAML::Exception& e) {
+        diagnostics.error({file.string(), e.mark.line + 1, e.mark.column + 1}, "YAML: " + e.msg);
     }
     return YAML::Node(YAML::NodeType::Undefined);
 }

@@ -12,8 +12,9 @@
 
 namespace herald {
 
-// Parses a YAML file; a syntax or read error becomes a finding and an undefined node.
-YAML::Node load_yaml_file(const std::filesystem::path& file, Diagnostics& diagnostics);
+// Parses a YAML file of at most `max_bytes` (a regular file, read without blocking); a syntax
+// or read error becomes a finding and an undefined node.
+YAML::Node load_yaml_file(const std::filesystem::path& file, Diagnostics& diagnostics, size_t max_bytes = 1024 * 1024);
 
 // Checks `version: 1` (required).
 void check_version(MapReader& map);

@@ -1,6 +1,9 @@
 #include "config/channel_settings.hpp"
 #include "config/config_loader.hpp"
 #include "config/config_reading.hpp"
+#include "config/secret_ref.hpp"
+
+#include <boost/asio/ip/address.hpp>
 
 namespace herald {
 namespace {
@@ -9,6 +12,95 @@ std::string absolute_from(const std::filesystem::path& base, const std::string& 
     if (path.empty()) return path;
     const std::filesystem::path p(path);
     return (p.is_absolute() ? p : base / p).lexically_normal().string();
+}
+
+// Host-level secrets must stay out of team files' reach, whatever the tenant policy says.
+void remember_host_secret(const std::string& text, const std::filesystem::path& base, HostConfig& host) {
+    const auto ref = parse_secret_ref(text);
+    if (!ref) return;
+    if (ref->kind == SecretRef::Kind::env) {
+        host.tenants.host_env.insert(ref->target);
+        return;
+    }
+    std::filesystem::path path(ref->target);
+    if (path.is_relative()) path = base / path;
+    std::error_code ec;
+    host.tenants.host_files.insert(std::filesystem::weakly_canonical(path, ec).string());
+}
+
+bool is_loopback(const std::string& address) {
+    boost::system::error_code ec;
+    const auto parsed = boost::asio::ip::make_address(address, ec);
+    return !ec && parsed.is_loopback();
+}
+
+void read_tenants(const YAML::Node& node, const std::string& file, const std::filesystem::path& base, Diagnostics& d,
+                  TenantPolicy& out) {
+    if (!node.IsDefined() || node.IsNull()) return;
+    MapReader map(node, file, d, "tenants");
+    if (!map.ok()) return;
+    map.allow_only({"env_prefix", "secrets_directory", "grants"});
+    if (auto prefix = map.string("env_prefix")) {
+        if (prefix->empty())
+            d.error(map.mark("env_prefix"), "env_prefix: must not be empty (teams would reach every variable)");
+        out.env_prefix = *prefix;
+    }
+    if (auto dir = map.string("secrets_directory")) {
+        const std::filesystem::path p(*dir);
+        out.secrets_directory = (p.is_absolute() ? p : base / p).lexically_normal().string();
+    }
+    const YAML::Node grants = map.node("grants");
+    if (grants.IsDefined() && !grants.IsNull()) {
+        if (!grants.IsMap()) {
+            d.error(mark_of(file, grants), "tenants.grants: must map team names to lists of references");
+            return;
+        }
+        for (const auto& entry : grants) {
+            const std::string team = entry.first.Scalar();
+            if (!entry.second.IsSequence()) {
+                d.error(mark_of(file, entry.second), "tenants.grants." + team + ": must be a list of references");
+                continue;
+            }
+            for (const auto& item : entry.second) {
+                if (!item.IsScalar() || !parse_secret_ref(item.Scalar())) {
+                    d.error(mark_of(file, item),
+                            "tenants.grants." + team + ": items must be ${env:NAME} or ${file:PATH}");
+                    continue;
+                }
+                out.grants[team].insert(item.Scalar());
+            }
+        }
+    }
+}
+
+void read_destinations(const YAML::Node& node, const std::string& file, Diagnostics& d, DestinationPolicy& out) {
+    if (!node.IsDefined() || node.IsNull()) return;
+    MapReader map(node, file, d, "destinations");
+    if (!map.ok()) return;
+    map.allow_only({"allow_http", "hosts"});
+    if (auto allow = map.boolean("allow_http")) out.allow_http = *allow;
+    const YAML::Node hosts = map.node("hosts");
+    if (!hosts.IsDefined() || hosts.IsNull()) return;
+    if (!hosts.IsMap()) {
+        d.error(mark_of(file, hosts), "destinations.hosts: must map channel types to lists of host patterns");
+        return;
+    }
+    for (const auto& entry : hosts) {
+        const std::string type = entry.first.Scalar();
+        auto& list = out.hosts[type];
+        if (!entry.second.IsSequence()) {
+            d.error(mark_of(file, entry.second), "destinations.hosts." + type + ": must be a list of host patterns");
+            continue;
+        }
+        for (const auto& item : entry.second) {
+            if (!item.IsScalar() || item.Scalar().empty() || item.Scalar().find('/') != std::string::npos) {
+                d.error(mark_of(file, item),
+                        "destinations.hosts." + type + ": items must be host names or globs, e.g. hooks.example.com");
+                continue;
+            }
+            list.push_back(item.Scalar());
+        }
+    }
 }
 
 void read_listener(const YAML::Node& node, const std::string& file, Diagnostics& d, const char* what,
@@ -35,7 +127,7 @@ void read_sources(const YAML::Node& node, const std::string& file, const std::fi
     for (const auto& item : node) {
         MapReader map(item, file, d, "source");
         if (!map.ok()) continue;
-        map.allow_only({"name", "kind", "auth", "secrets", "replay_window_s"});
+        map.allow_only({"name", "kind", "auth", "secrets", "replay_window_s", "require_timestamp"});
         SourceConfig source;
         source.at = map.self_mark();
         source.name = map.string("name", true).value_or("");
@@ -62,6 +154,10 @@ void read_sources(const YAML::Node& node, const std::string& file, const std::fi
         else
             d.error(map.mark("auth"), "auth: must be hmac, bearer or none");
         if (auto window = map.integer("replay_window_s", 0, 86400)) source.replay_window_s = static_cast<int>(*window);
+        if (auto required = map.boolean("require_timestamp")) source.require_timestamp = *required;
+        if (source.require_timestamp && source.auth != SourceAuth::hmac) {
+            d.error(map.mark("require_timestamp"), "require_timestamp: applies to auth hmac only");
+        }
 
         const YAML::Node secrets = map.node("secrets");
         if (secrets.IsDefined() && !secrets.IsNull()) {
@@ -74,6 +170,7 @@ void read_sources(const YAML::Node& node, const std::string& file, const std::fi
                     } else if (auto v =
                                    resolve_value(s.Scalar(), true, mark_of(file, s), "secrets", base, options, d)) {
                         source.secrets.push_back(v->value);
+                        remember_host_secret(s.Scalar(), base, host);
                     }
                 }
             }
@@ -101,7 +198,8 @@ HostConfig load_host_config(const std::filesystem::path& path, const LoadOptions
     if (!root.IsDefined()) return host;
     MapReader map(root, file, d, "host config");
     if (!map.ok()) return host;
-    map.allow_only({"version", "listeners", "storage", "limits", "sources", "plugins", "routing", "delivery"});
+    map.allow_only({"version", "listeners", "storage", "limits", "sources", "plugins", "routing", "delivery", "tenants",
+                    "destinations"});
     check_version(map);
 
     if (map.has("listeners")) {
@@ -115,7 +213,14 @@ HostConfig load_host_config(const std::filesystem::path& path, const LoadOptions
                 const SourceMark at = mark_of(file, child(listeners.node("admin"), "token"));
                 if (auto v = resolve_value(*token, true, at, "listeners.admin.token", base, options, d)) {
                     host.admin_token = v->value;
+                    host.admin_token_set = true;
                 }
+                remember_host_secret(*token, base, host);
+            }
+            if (!token && !is_loopback(host.admin.address)) {
+                d.error(mark_of(file, listeners.node("admin")),
+                        "listeners.admin: an admin listener on a non-loopback address (" + host.admin.address +
+                            ") needs a token");
             }
         }
     }
@@ -131,13 +236,22 @@ HostConfig load_host_config(const std::filesystem::path& path, const LoadOptions
     if (map.has("limits")) {
         MapReader limits(map.node("limits"), file, d, "limits");
         if (limits.ok()) {
-            limits.allow_only({"max_body_bytes", "max_pending_jobs"});
+            limits.allow_only(
+                {"max_body_bytes", "max_pending_jobs", "team_file_bytes", "routing_files", "routing_bytes"});
+            RoutingLimits& r = host.routing_limits;
+            if (auto v = limits.integer("team_file_bytes", 1024, 16 * 1024 * 1024))
+                r.max_file_bytes = static_cast<size_t>(*v);
+            if (auto v = limits.integer("routing_files", 1, 100'000)) r.max_files = static_cast<size_t>(*v);
+            if (auto v = limits.integer("routing_bytes", 1024, 1024LL * 1024 * 1024))
+                r.max_total_bytes = static_cast<size_t>(*v);
             if (auto b = limits.integer("max_body_bytes", 1024, 16 * 1024 * 1024))
                 host.max_body_bytes = static_cast<size_t>(*b);
             if (auto p = limits.integer("max_pending_jobs", 1, 1'000'000'000))
                 host.max_pending_jobs = static_cast<size_t>(*p);
         }
     }
+    read_tenants(map.node("tenants"), file, base, d, host.tenants);
+    read_destinations(map.node("destinations"), file, d, host.destinations);
     read_sources(map.node("sources"), file, base, options, d, host);
     if (host.sources.empty() && map.ok()) {
         d.warning(map.self_mark(), "no sources: every POST /v1/events will be refused (401)");

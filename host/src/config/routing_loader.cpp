@@ -17,6 +17,10 @@ struct Context {
     const HostConfig* host;
     const LoadOptions& options;
     Diagnostics& d;
+    // The host's policies, or the defaults when a routing directory is checked on its own.
+    const TenantPolicy& tenants;
+    const DestinationPolicy& destinations;
+    const RoutingLimits& limits;
 };
 
 std::vector<std::string> plugin_names(const PluginRegistry& plugins) {
@@ -59,8 +63,9 @@ std::unique_ptr<ChannelConfig> read_channel(const YAML::Node& node, const std::s
     }
 
     const std::filesystem::path base = std::filesystem::path(file).parent_path();
+    const SettingsScope scope{team, &ctx.tenants, &ctx.destinations};
     ChannelSettings settings =
-        read_channel_settings(map.node("settings"), channel->at, file, *plugin, base, ctx.options, ctx.d);
+        read_channel_settings(map.node("settings"), channel->at, file, *plugin, base, ctx.options, scope, ctx.d);
     channel->settings_json = settings.json;
     channel->secret_values = settings.secret_values;
     channel->destination_key = channel->type + "\n" + settings.json;
@@ -100,14 +105,15 @@ std::unique_ptr<ChannelConfig> read_channel(const YAML::Node& node, const std::s
 }
 
 struct OwnedService {
+    std::string name;  // exact name or glob, as written
     std::string team;
     SourceMark at;
 };
 
-void read_team_file(const std::filesystem::path& path, RoutingTable& table, std::map<std::string, OwnedService>& owned,
+void read_team_file(const std::filesystem::path& path, RoutingTable& table, std::vector<OwnedService>& owned,
                     Context& ctx) {
     const std::string file = path.string();
-    const YAML::Node root = load_yaml_file(path, ctx.d);
+    const YAML::Node root = load_yaml_file(path, ctx.d, ctx.limits.max_file_bytes);
     if (!root.IsDefined()) return;
     MapReader map(root, file, ctx.d, "team file");
     if (!map.ok()) return;
@@ -140,12 +146,20 @@ void read_team_file(const std::filesystem::path& path, RoutingTable& table, std:
                 continue;
             }
             const std::string name = s.Scalar();
-            if (auto it = owned.find(name); it != owned.end()) {
-                ctx.d.error(at, "service '" + name + "' is already owned by team '" + it->second.team + "' (" +
-                                    it->second.at.file + ":" + std::to_string(it->second.at.line) + ")");
+            if (is_catch_all(name)) {
+                ctx.d.error(at, "services: '" + name +
+                                    "' would own every service; a catch-all belongs to the host's routing.fallback, "
+                                    "or to a subscription (which notifies without owning)");
                 continue;
             }
-            owned.emplace(name, OwnedService{team.name, at});
+            const auto same =
+                std::find_if(owned.begin(), owned.end(), [&](const OwnedService& o) { return o.name == name; });
+            if (same != owned.end()) {
+                ctx.d.error(at, "service '" + name + "' is already owned by team '" + same->team + "' (" +
+                                    same->at.file + ":" + std::to_string(same->at.line) + ")");
+                continue;
+            }
+            owned.push_back(OwnedService{name, team.name, at});
             team.services.push_back(name);
         }
     }
@@ -216,29 +230,81 @@ void read_fallback(RoutingTable& table, Context& ctx) {
                       "no routing.fallback channel: events no team owns are stored and counted but reach no one");
         return;
     }
-    auto channel = read_channel(fallback, ctx.host->file, "", {}, ctx);
+    auto channel = read_channel(fallback, ctx.host->file, "", {}, ctx);  // host-level: no tenant bounds
     if (!channel) return;
     channel->fallback = true;
     table.set_fallback(&table.add_channel(std::move(channel)));
 }
 
-void check_globs(const std::map<std::string, OwnedService>& owned, Context& ctx) {
-    for (const auto& [pattern, owner] : owned) {
-        if (!is_glob(pattern)) continue;
-        for (const auto& [service, other] : owned) {
-            if (!is_glob(service) && other.team != owner.team && glob_match(pattern, service)) {
-                ctx.d.warning(owner.at, "glob '" + pattern + "' of team '" + owner.team + "' also matches service '" +
-                                            service + "' of team '" + other.team + "'; the exact name wins");
-            }
+std::string where(const SourceMark& at) { return at.file + ":" + std::to_string(at.line); }
+
+// Ownership is exclusive: a name or glob of one team may not match what another team owns.
+// Each overlap is reported on both entries, so the file that adds it always carries a finding.
+void check_ownership(const std::vector<OwnedService>& owned, Context& ctx) {
+    for (size_t a = 0; a < owned.size(); ++a) {
+        if (!is_glob(owned[a].name)) continue;
+        for (size_t b = 0; b < owned.size(); ++b) {
+            const OwnedService& glob = owned[a];
+            const OwnedService& other = owned[b];
+            if (other.team == glob.team) continue;
+            const bool other_glob = is_glob(other.name);
+            if (other_glob && b < a) continue;  // each glob pair once
+            const bool clash = other_glob ? globs_overlap(glob.name, other.name) : glob_match(glob.name, other.name);
+            if (!clash) continue;
+            const std::string what = other_glob ? "glob" : "service";
+            ctx.d.error(glob.at, "glob '" + glob.name + "' of team '" + glob.team + "' overlaps " + what + " '" +
+                                     other.name + "' of team '" + other.team + "' (" + where(other.at) +
+                                     "); ownership must be exclusive");
+            ctx.d.error(other.at, what + " '" + other.name + "' of team '" + other.team + "' overlaps glob '" +
+                                      glob.name + "' of team '" + glob.team + "' (" + where(glob.at) +
+                                      "); ownership must be exclusive");
         }
         if (ctx.options.known_services) {
             const auto& known = *ctx.options.known_services;
+            const OwnedService& glob = owned[a];
             if (std::none_of(known.begin(), known.end(),
-                             [&](const std::string& s) { return glob_match(pattern, s); })) {
-                ctx.d.warning(owner.at, "glob '" + pattern + "' matches no known service");
+                             [&](const std::string& s) { return glob_match(glob.name, s); })) {
+                ctx.d.warning(glob.at, "glob '" + glob.name + "' matches no known service");
             }
         }
     }
+}
+
+// The team files to read, within the host's count and size limits.
+std::vector<std::filesystem::path> list_team_files(const std::filesystem::path& routing_path, Context& ctx) {
+    std::vector<std::filesystem::path> files;
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(routing_path, ec)) return {routing_path};
+    if (!std::filesystem::is_directory(routing_path, ec)) {
+        ctx.d.error({routing_path.string(), 0, 0}, "routing directory not found");
+        return files;
+    }
+    for (const auto& entry : std::filesystem::directory_iterator(routing_path, ec)) {
+        const auto ext = entry.path().extension();
+        if (ext != ".yaml" && ext != ".yml") continue;
+        if (!entry.is_regular_file(ec)) {
+            ctx.d.error({entry.path().string(), 0, 0}, "not a regular file; team files must be plain files");
+            continue;
+        }
+        files.push_back(entry.path());
+    }
+    std::sort(files.begin(), files.end());
+    if (files.empty()) ctx.d.warning({routing_path.string(), 0, 0}, "no team files (*.yaml) in the routing directory");
+    if (files.size() > ctx.limits.max_files) {
+        ctx.d.error({routing_path.string(), 0, 0}, std::to_string(files.size()) + " team files; the limit is " +
+                                                       std::to_string(ctx.limits.max_files) +
+                                                       " (limits.routing_files in the host config); none were loaded");
+        return {};
+    }
+    size_t total = 0;
+    for (const auto& f : files) total += static_cast<size_t>(std::filesystem::file_size(f, ec));
+    if (total > ctx.limits.max_total_bytes) {
+        ctx.d.error({routing_path.string(), 0, 0},
+                    "team files add up to " + std::to_string(total) + " bytes; the limit is " +
+                        std::to_string(ctx.limits.max_total_bytes) + " (limits.routing_bytes); none were loaded");
+        return {};
+    }
+    return files;
 }
 
 }  // namespace
@@ -246,26 +312,14 @@ void check_globs(const std::map<std::string, OwnedService>& owned, Context& ctx)
 RoutingTable load_routing(const std::filesystem::path& routing_path, const HostConfig* host,
                           const PluginRegistry& plugins, const LoadOptions& options, Diagnostics& d) {
     RoutingTable table;
-    Context ctx{plugins, host, options, d};
-    std::vector<std::filesystem::path> files;
-    std::error_code ec;
-    if (std::filesystem::is_directory(routing_path, ec)) {
-        for (const auto& entry : std::filesystem::directory_iterator(routing_path, ec)) {
-            const auto ext = entry.path().extension();
-            if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml")) files.push_back(entry.path());
-        }
-        std::sort(files.begin(), files.end());
-        if (files.empty()) d.warning({routing_path.string(), 0, 0}, "no team files (*.yaml) in the routing directory");
-    } else if (std::filesystem::is_regular_file(routing_path, ec)) {
-        files.push_back(routing_path);
-    } else {
-        d.error({routing_path.string(), 0, 0}, "routing directory not found");
-    }
+    static const HostConfig kDefaults;
+    const HostConfig& policy = host != nullptr ? *host : kDefaults;
+    Context ctx{plugins, host, options, d, policy.tenants, policy.destinations, policy.routing_limits};
 
-    std::map<std::string, OwnedService> owned;
-    for (const auto& file : files) read_team_file(file, table, owned, ctx);
+    std::vector<OwnedService> owned;
+    for (const auto& file : list_team_files(routing_path, ctx)) read_team_file(file, table, owned, ctx);
     read_fallback(table, ctx);
-    check_globs(owned, ctx);
+    check_ownership(owned, ctx);
     if (host != nullptr) {
         for (const auto& [type, overrides] : host->delivery_by_type) {
             if (plugins.find(type) == nullptr)

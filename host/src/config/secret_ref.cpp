@@ -1,8 +1,8 @@
 #include "config/secret_ref.hpp"
 
 #include <cstdlib>
-#include <fstream>
-#include <iterator>
+
+#include "common/bounded_file.hpp"
 
 namespace herald {
 namespace {
@@ -49,9 +49,9 @@ std::variant<std::string, std::string> resolve_secret(const SecretRef& ref, cons
     }
     std::filesystem::path path(ref.target);
     if (path.is_relative()) path = base_dir / path;
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return Result(std::in_place_index<1>, ref.text() + ": cannot read " + path.string());
-    std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto read = read_bounded_file(path, kMaxSecretFileBytes);
+    if (read.index() == 1) return Result(std::in_place_index<1>, ref.text() + ": " + std::get<1>(read));
+    std::string content = std::move(std::get<0>(read));
     if (!content.empty() && content.back() == '\n') content.pop_back();
     if (!content.empty() && content.back() == '\r') content.pop_back();
     if (content.empty()) return Result(std::in_place_index<1>, ref.text() + ": file is empty");

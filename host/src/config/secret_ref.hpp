@@ -24,8 +24,12 @@ std::optional<SecretRef> parse_secret_ref(std::string_view value, bool* malforme
 // True when `value` contains "${" anywhere but is not a whole reference (refs are whole-value only).
 bool has_embedded_ref(std::string_view value);
 
+// Secret files are small; anything larger is a mistake or an attack on the reader.
+inline constexpr size_t kMaxSecretFileBytes = 64 * 1024;
+
 // The secret's value, or an error message naming the reference (never a value).
 // Relative file paths are taken from `base_dir`. One trailing newline is dropped from files.
+// Files must be regular files of at most kMaxSecretFileBytes (read_bounded_file's rules).
 std::variant<std::string, std::string> resolve_secret(const SecretRef& ref, const std::filesystem::path& base_dir);
 
 }  // namespace herald

@@ -9,8 +9,10 @@ namespace {
 
 constexpr size_t kExcerptChars = 500;
 
+// Queued work belongs to a channel by team and name, not by its settings: editing a setting
+// must not strand or reorder what is already queued for it.
 std::string fifo_key(const OpenJob& job) {
-    return job.target.destination_hash + '\n' + job.service + '\n' + job.environment;
+    return job.target.team + '/' + job.target.channel + '\n' + job.service + '\n' + job.environment;
 }
 
 std::string excerpt(const std::string& body, const std::vector<std::string>& secrets) {
@@ -161,9 +163,8 @@ void Dispatcher::start_head(const std::string& key, int64_t now) {
         u.dead_reason = reason;
         finish_head(key, fifo, std::move(u), now);
     };
-    if (channel == nullptr || channel->destination_hash != job.target.destination_hash) {
-        return dead("channel '" + job.target.team + "/" + job.target.channel +
-                    "' is no longer configured with these settings");
+    if (channel == nullptr) {
+        return dead("channel '" + job.target.team + "/" + job.target.channel + "' is no longer configured");
     }
     if (!channel->instance) return dead("channel has no plugin instance");
     if (!head.event) {
@@ -188,6 +189,12 @@ void Dispatcher::start_head(const std::string& key, int64_t now) {
             return dead("render failed: " + mask_secrets(*error, channel->secret_values));
         }
         HttpRequest& request = std::get<HttpRequest>(rendered);
+        if (!request.skip) {
+            // The host's allowlist binds every request, whatever the plugin built it from.
+            if (auto refused = check_destination(config->host.destinations, channel->type, request.url)) {
+                return dead(*refused);
+            }
+        }
         if (request.skip) {
             if (metrics_ != nullptr) metrics_->delivery(channel->type, "skipped");
             return finish_head(key, fifo, update_for(job, JobState::skipped), now);

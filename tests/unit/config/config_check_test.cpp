@@ -40,15 +40,16 @@ class ConfigCheck : public ::testing::Test {
     bool resolve_ = false;
 };
 
-const char* kSlackChannel = R"(channels:
-  - name: deploys
-    type: slack
-    settings:
-      webhook_url: ${env:SLACK_URL}
-)";
+// A Slack channel whose webhook URL comes from the team's own variable, ${env:<TEAM>_SLACK_URL}.
+std::string slack_channel(const std::string& team) {
+    std::string upper;
+    for (char c : team) upper += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return "channels:\n  - name: deploys\n    type: slack\n    settings:\n      webhook_url: ${env:" + upper +
+           "_SLACK_URL}\n";
+}
 
 TEST_F(ConfigCheck, ValidTeamHasNoFindings) {
-    team("payments", std::string("version: 1\nteam: payments\nservices: [payments-api]\n") + kSlackChannel);
+    team("payments", std::string("version: 1\nteam: payments\nservices: [payments-api]\n") + slack_channel("payments"));
     EXPECT_THAT(check(), IsEmpty());
     EXPECT_EQ(table_.teams().size(), 1u);
     EXPECT_EQ(table_.channels().size(), 1u);
@@ -69,7 +70,7 @@ TEST_F(ConfigCheck, UnknownChannelTypeWithSuggestion) {
 TEST_F(ConfigCheck, UnknownSettingWithSuggestion) {
     team("payments",
          "version: 1\nteam: payments\nchannels:\n  - name: d\n    type: teams\n    settings:\n"
-         "      webhook_ulr: ${env:X}\n");
+         "      webhook_ulr: ${env:PAYMENTS_X}\n");
     EXPECT_THAT(check(), ElementsAre("routing/payments.yaml:7:7: error: unknown setting 'webhook_ulr' for channel type "
                                      "'teams'; did you mean 'webhook_url'?",
                                      "routing/payments.yaml:7:7: error: missing required setting 'webhook_url' for "
@@ -96,23 +97,23 @@ TEST_F(ConfigCheck, ReferenceMustBeTheWholeValue) {
 }
 
 TEST_F(ConfigCheck, UnknownStatusWithSuggestion) {
-    team("payments",
-         std::string("version: 1\nteam: payments\n") + kSlackChannel + "    statuses: [failed, suceeded]\n");
+    team("payments", std::string("version: 1\nteam: payments\n") + slack_channel("payments") +
+                         "    statuses: [failed, suceeded]\n");
     EXPECT_THAT(check(), ElementsAre("routing/payments.yaml:8:15: error: statuses: unknown status 'suceeded' (started, "
                                      "succeeded, failed, cancelled or *); did you mean 'succeeded'?"));
 }
 
 TEST_F(ConfigCheck, ServiceOwnedByTwoTeams) {
-    team("a", std::string("version: 1\nteam: a\nservices: [shared-api]\n") + kSlackChannel);
-    team("b", std::string("version: 1\nteam: b\nservices:\n  - shared-api\n") + kSlackChannel);
+    team("a", std::string("version: 1\nteam: a\nservices: [shared-api]\n") + slack_channel("a"));
+    team("b", std::string("version: 1\nteam: b\nservices:\n  - shared-api\n") + slack_channel("b"));
     EXPECT_THAT(check(), ElementsAre("routing/b.yaml:4:5: error: service 'shared-api' is already owned by team 'a' (" +
                                      (dir_.path() / "routing/a.yaml").string() + ":3)"));
 }
 
 TEST_F(ConfigCheck, DuplicateChannelNamesAndTeams) {
-    team("a", std::string("version: 1\nteam: a\n") + kSlackChannel +
+    team("a", std::string("version: 1\nteam: a\n") + slack_channel("a") +
                   "  - name: deploys\n    type: slack\n"
-                  "    settings: {webhook_url: '${env:Y}'}\n");
+                  "    settings: {webhook_url: '${env:A_Y}'}\n");
     team("b", "version: 1\nteam: a\n");
     EXPECT_THAT(check(), ElementsAre("routing/a.yaml:8:5: error: channel 'deploys' is defined twice in team 'a'",
                                      "routing/b.yaml:2:7: error: team 'a' is already defined in " +
@@ -120,7 +121,7 @@ TEST_F(ConfigCheck, DuplicateChannelNamesAndTeams) {
 }
 
 TEST_F(ConfigCheck, FileNamedAfterAnotherTeamIsAWarning) {
-    team("b", std::string("version: 1\nteam: a\n") + kSlackChannel);
+    team("b", std::string("version: 1\nteam: a\n") + slack_channel("a"));
     EXPECT_THAT(check(), ElementsAre("routing/b.yaml:2:7: warning: team 'a' lives in b.yaml; name the file a.yaml so "
                                      "CODEOWNERS can follow it"));
 }
@@ -128,7 +129,7 @@ TEST_F(ConfigCheck, FileNamedAfterAnotherTeamIsAWarning) {
 TEST_F(ConfigCheck, PluginsOwnValidationIsReported) {
     team("a",
          "version: 1\nteam: a\nchannels:\n  - name: d\n    type: slack\n    settings:\n"
-         "      bot_token: ${env:SLACK_TOKEN}\n");
+         "      bot_token: ${env:A_SLACK_TOKEN}\n");
     EXPECT_THAT(check(),
                 ElementsAre("routing/a.yaml:7:7: error: channel 'd' (slack): channel: required with bot_token"));
 }
@@ -136,7 +137,7 @@ TEST_F(ConfigCheck, PluginsOwnValidationIsReported) {
 TEST_F(ConfigCheck, SettingTypesAreChecked) {
     team("a",
          "version: 1\nteam: a\nchannels:\n  - name: d\n    type: pagerduty\n    settings:\n"
-         "      routing_key: ${env:K}\n      resolve_on_success: maybe\n      severity: [critical]\n");
+         "      routing_key: ${env:A_K}\n      resolve_on_success: maybe\n      severity: [critical]\n");
     EXPECT_THAT(check(), ElementsAre("routing/a.yaml:8:27: error: resolve_on_success: must be true or false",
                                      "routing/a.yaml:9:17: error: severity: must be a map of strings"));
 }
@@ -157,7 +158,7 @@ TEST_F(ConfigCheck, YamlSyntaxErrorHasItsPosition) {
 }
 
 TEST_F(ConfigCheck, SubscriptionMustNameOneOfTheTeamsChannels) {
-    team("sre", std::string("version: 1\nteam: sre\n") + kSlackChannel +
+    team("sre", std::string("version: 1\nteam: sre\n") + slack_channel("sre") +
                     "subscriptions:\n  - name: all\n    channel: deplys\n");
     EXPECT_THAT(check(), ElementsAre("routing/sre.yaml:10:14: error: subscription 'all' names unknown channel 'deplys' "
                                      "(subscriptions deliver to one of the team's own channels); did you mean "
@@ -165,18 +166,24 @@ TEST_F(ConfigCheck, SubscriptionMustNameOneOfTheTeamsChannels) {
 }
 
 TEST_F(ConfigCheck, GlobsAgainstKnownServicesAndOtherTeams) {
-    team("a", std::string("version: 1\nteam: a\nservices: [\"pay-*\", \"zzz-*\"]\n") + kSlackChannel);
-    team("b", std::string("version: 1\nteam: b\nservices: [pay-legacy]\n") + kSlackChannel);
+    team("a", std::string("version: 1\nteam: a\nservices: [\"pay-*\", \"zzz-*\"]\n") + slack_channel("a"));
+    team("b", std::string("version: 1\nteam: b\nservices: [pay-legacy]\n") + slack_channel("b"));
     LoadOptions options;
     options.known_services = std::vector<std::string>{"pay-api", "pay-legacy"};
+    const std::string a = (dir_.path() / "routing/a.yaml").string();
+    const std::string b = (dir_.path() / "routing/b.yaml").string();
     EXPECT_THAT(check(options),
-                ElementsAre("routing/a.yaml:3:12: warning: glob 'pay-*' of team 'a' also matches service 'pay-legacy' "
-                            "of team 'b'; the exact name wins",
-                            "routing/a.yaml:3:21: warning: glob 'zzz-*' matches no known service"));
+                ElementsAre("routing/a.yaml:3:12: error: glob 'pay-*' of team 'a' overlaps service 'pay-legacy' of "
+                            "team 'b' (" +
+                                b + ":3); ownership must be exclusive",
+                            "routing/a.yaml:3:21: warning: glob 'zzz-*' matches no known service",
+                            "routing/b.yaml:3:12: error: service 'pay-legacy' of team 'b' overlaps glob 'pay-*' of "
+                            "team 'a' (" +
+                                a + ":3); ownership must be exclusive"));
 }
 
 TEST_F(ConfigCheck, DeliveryOverridesAreTyped) {
-    team("a", std::string("version: 1\nteam: a\n") + kSlackChannel +
+    team("a", std::string("version: 1\nteam: a\n") + slack_channel("a") +
                   "    delivery:\n      max_retries: lots\n"
                   "      rate_per_secnd: 2\n");
     EXPECT_THAT(check(), ElementsAre("routing/a.yaml:9:20: error: max_retries: must be an integer, not 'lots'",
@@ -185,32 +192,39 @@ TEST_F(ConfigCheck, DeliveryOverridesAreTyped) {
 }
 
 TEST_F(ConfigCheck, UnresolvedSecretsAreErrorsOnlyWhenResolving) {
-    team("a", std::string("version: 1\nteam: a\n") + kSlackChannel);
-    unsetenv("SLACK_URL");
+    team("a", std::string("version: 1\nteam: a\n") + slack_channel("a"));
+    unsetenv("A_SLACK_URL");
     EXPECT_THAT(check(), IsEmpty());
     resolve_ = true;
-    EXPECT_THAT(check(), ElementsAre("routing/a.yaml:7:20: error: webhook_url: ${env:SLACK_URL}: environment variable "
-                                     "is not set"));
-    setenv("SLACK_URL", "https://hooks.slack.com/services/T/B/secret-part", 1);
+    EXPECT_THAT(check(),
+                ElementsAre("routing/a.yaml:7:20: error: webhook_url: ${env:A_SLACK_URL}: environment variable "
+                            "is not set"));
+    setenv("A_SLACK_URL", "https://hooks.slack.com/services/T/B/secret-part", 1);
     EXPECT_THAT(check(), IsEmpty());
     ASSERT_EQ(table_.channels().size(), 1u);
     EXPECT_THAT(table_.channels()[0]->secret_values, ElementsAre("https://hooks.slack.com/services/T/B/secret-part"));
-    unsetenv("SLACK_URL");
+    unsetenv("A_SLACK_URL");
 }
 
 TEST_F(ConfigCheck, FileReferencesResolveRelativeToTheTeamFile) {
     dir_.write("routing/secrets/slack-url", "https://hooks.slack.com/services/T/B/from-file\n");
+    Diagnostics host_findings;
+    host_ = load_host_config(dir_.write("herald.yaml",
+                                        "version: 1\nrouting: {directory: routing}\n"
+                                        "tenants: {secrets_directory: routing/secrets}\n"),
+                             {}, host_findings);
     team("a",
          "version: 1\nteam: a\nchannels:\n  - name: d\n    type: slack\n    settings:\n"
          "      webhook_url: ${file:secrets/slack-url}\n");
     resolve_ = true;
-    EXPECT_THAT(check(), IsEmpty());
+    EXPECT_THAT(check(), ElementsAre("herald.yaml: warning: no routing.fallback channel: events no team owns are "
+                                     "stored and counted but reach no one"));
     ASSERT_EQ(table_.channels().size(), 1u);
     EXPECT_NE(table_.channels()[0]->settings_json.find("from-file\""), std::string::npos);
 }
 
 TEST_F(ConfigCheck, FallbackAndDeliveryOverridesComeFromTheHostConfig) {
-    team("a", std::string("version: 1\nteam: a\n") + kSlackChannel + "    delivery: {max_retries: 2}\n");
+    team("a", std::string("version: 1\nteam: a\n") + slack_channel("a") + "    delivery: {max_retries: 2}\n");
     const auto host_file = dir_.write("herald.yaml",
                                       "version: 1\nrouting:\n  directory: routing\n  fallback:\n"
                                       "    name: unrouted\n    type: webhook\n    settings:\n"

@@ -27,7 +27,7 @@ class Router : public ::testing::Test {
                        channel("everything", "https://h/payments-all", "    statuses: ['*']\n") +
                        channel("shared-alerts", "https://h/shared", "    environments: [production]\n"));
         dir_.write("routing/payments-admin.yaml",
-                   "version: 1\nteam: payments-admin\nservices: [\"payments-admin-*\"]\nchannels:\n" +
+                   "version: 1\nteam: payments-admin\nservices: [\"billing-admin-*\"]\nchannels:\n" +
                        channel("admin", "https://h/admin"));
         dir_.write("routing/data.yaml", "version: 1\nteam: data\nservices: [etl]\nchannels:\n" +
                                             channel("eu-only", "https://h/data", "    labels: {region: 'eu-*'}\n"));
@@ -40,7 +40,7 @@ class Router : public ::testing::Test {
         host_file_ = dir_.write("herald.yaml",
                                 "version: 1\nrouting:\n  directory: routing\n  fallback:\n"
                                 "    name: unrouted\n    type: webhook\n    settings: {url: "
-                                "'https://h/fallback'}\n");
+                                "'https://h/fallback'}\ndestinations: {hosts: {webhook: [h]}}\n");
         LoadOptions options;
         options.allow_literal_secrets = true;
         Diagnostics d;
@@ -82,12 +82,12 @@ TEST_F(Router, ExactServiceOwnerWithStatusFilters) {
                 ElementsAre("payments/everything: owner: service 'payments-api'"));
 }
 
-TEST_F(Router, GlobOwnershipPrefersTheMoreSpecificPattern) {
+TEST_F(Router, GlobOwnershipRoutesToTheTeamOfTheMatchingGlob) {
     EXPECT_THAT(route("payments-worker", "staging", DeployStatus::failed),
                 ElementsAre("payments/failures: owner: service matches 'payments-*'",
                             "payments/everything: owner: service matches 'payments-*'"));
-    EXPECT_THAT(route("payments-admin-ui", "staging", DeployStatus::failed),
-                ElementsAre("payments-admin/admin: owner: service matches 'payments-admin-*'"));
+    EXPECT_THAT(route("billing-admin-ui", "staging", DeployStatus::failed),
+                ElementsAre("payments-admin/admin: owner: service matches 'billing-admin-*'"));
 }
 
 TEST_F(Router, TeamFieldOverridesOwnership) {

@@ -1,0 +1,132 @@
+#include "config/tenant_policy.hpp"
+
+#include <boost/url/parse.hpp>
+
+#include "routing/glob.hpp"
+
+namespace herald {
+namespace {
+
+std::string replace_all(std::string text, const std::string& what, const std::string& with) {
+    for (size_t pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + with.size())) {
+        text.replace(pos, what.size(), with);
+    }
+    return text;
+}
+
+std::string upper_env_name(const std::string& team) {
+    std::string out;
+    for (char c : team) {
+        if (c >= 'a' && c <= 'z')
+            out += static_cast<char>(c - 'a' + 'A');
+        else if (c == '-' || c == '.')
+            out += '_';
+        else
+            out += c;
+    }
+    return out;
+}
+
+bool inside(const std::filesystem::path& path, const std::filesystem::path& dir) {
+    auto p = path.begin();
+    for (auto d = dir.begin(); d != dir.end(); ++d, ++p) {
+        if (d->empty()) continue;  // a trailing separator
+        if (p == path.end() || *p != *d) return false;
+    }
+    return p != path.end();
+}
+
+}  // namespace
+
+std::string team_env_prefix(const TenantPolicy& policy, const std::string& team) {
+    return replace_all(replace_all(policy.env_prefix, "{TEAM}", upper_env_name(team)), "{team}", team);
+}
+
+std::optional<std::string> check_team_reference(const TenantPolicy& policy, const std::string& team,
+                                                const SecretRef& ref, const std::filesystem::path& base_dir) {
+    if (ref.kind == SecretRef::Kind::env) {
+        if (policy.host_env.count(ref.target) != 0) {
+            return ref.text() + " holds a host-level secret (admin token or source secret); team files cannot use it";
+        }
+        if (auto it = policy.grants.find(team); it != policy.grants.end() && it->second.count(ref.text()) != 0) {
+            return std::nullopt;
+        }
+        const std::string prefix = team_env_prefix(policy, team);
+        if (!prefix.empty() && ref.target.rfind(prefix, 0) == 0 && ref.target.size() > prefix.size()) {
+            return std::nullopt;
+        }
+        return "team '" + team + "' may use ${env:" + prefix +
+               "...} only (tenants.env_prefix and tenants.grants in the host config)";
+    }
+    std::error_code ec;
+    std::filesystem::path path(ref.target);
+    if (path.is_relative()) path = base_dir / path;
+    const auto canonical = std::filesystem::weakly_canonical(path, ec);
+    if (ec) return ref.text() + ": cannot resolve the path";
+    if (policy.host_files.count(canonical.string()) != 0) {
+        return ref.text() + " holds a host-level secret (admin token or source secret); team files cannot use it";
+    }
+    if (auto it = policy.grants.find(team); it != policy.grants.end() && it->second.count(ref.text()) != 0) {
+        return std::nullopt;
+    }
+    if (policy.secrets_directory.empty()) {
+        return "team files cannot use ${file:} references unless the host config sets tenants.secrets_directory";
+    }
+    const std::string dir_text = replace_all(policy.secrets_directory, "{team}", team);
+    const auto dir = std::filesystem::weakly_canonical(dir_text, ec);
+    if (ec || !inside(canonical, dir)) {
+        return "team '" + team + "' may read secret files only inside " + dir_text + " (tenants.secrets_directory)";
+    }
+    return std::nullopt;
+}
+
+const std::map<std::string, std::vector<std::string>>& default_destination_hosts() {
+    static const std::map<std::string, std::vector<std::string>> defaults = {
+        {"slack", {"hooks.slack.com", "slack.com"}},
+        // Power Automate Workflows URLs live under these; the legacy connector under webhook.office.com.
+        {"teams",
+         {"*.logic.azure.com", "*.powerautomate.com", "*.powerplatform.com", "flow.microsoft.com",
+          "*.webhook.office.com"}},
+        {"pagerduty", {"events.pagerduty.com", "events.eu.pagerduty.com"}},
+    };
+    return defaults;
+}
+
+std::vector<std::string> DestinationPolicy::allowed_hosts(const std::string& type) const {
+    std::vector<std::string> out;
+    if (auto it = hosts.find(type); it != hosts.end()) {
+        out = it->second;
+    } else if (auto d = default_destination_hosts().find(type); d != default_destination_hosts().end()) {
+        out = d->second;
+    }
+    if (auto all = hosts.find("*"); all != hosts.end()) out.insert(out.end(), all->second.begin(), all->second.end());
+    return out;
+}
+
+std::optional<std::string> check_destination(const DestinationPolicy& policy, const std::string& type,
+                                             const std::string& url) {
+    auto parsed = boost::urls::parse_absolute_uri(url);
+    if (!parsed) return std::string("destination is not an absolute URL");
+    const std::string scheme(parsed->scheme());
+    std::string host(parsed->encoded_host());
+    for (auto& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (scheme != "https" && scheme != "http") return "destination scheme '" + scheme + "' is not http(s)";
+    if (scheme == "http" && !policy.allow_http) {
+        return "destination http://" + host +
+               " is plain http; only https is allowed (destinations.allow_http in the host config, for local testing)";
+    }
+    const std::string port = parsed->has_port() ? std::string(parsed->port()) : (scheme == "https" ? "443" : "80");
+    const std::string host_port = host + ":" + port;
+    const auto allowed = policy.allowed_hosts(type);
+    for (const auto& pattern : allowed) {
+        const bool with_port = pattern.find(':') != std::string::npos && pattern.front() != '[';
+        if (glob_match(pattern, with_port ? host_port : host)) return std::nullopt;
+    }
+    return "destination host '" + host + "' is not allowed for channel type '" + type + "' (allowed: " + [&] {
+        std::string list;
+        for (const auto& p : allowed) list += (list.empty() ? "" : ", ") + p;
+        return list.empty() ? std::string("none; list hosts under destinations.hosts." + type) : list;
+    }() + ")";
+}
+
+}  // namespace herald
