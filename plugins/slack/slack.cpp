@@ -66,6 +66,17 @@ std::string escape(std::string_view text) {
 
 json::object mrkdwn(std::string text) { return {{"type", "mrkdwn"}, {"text", std::move(text)}}; }
 
+// Text for inside a ``` block: Slack has no escape for backticks, so a zero-width space after
+// each one keeps the text from closing the block (and reads the same).
+std::string code_block_text(std::string_view text) {
+    std::string out;
+    for (char c : escape(text)) {
+        out += c;
+        if (c == '`') out += "\u200b";
+    }
+    return out;
+}
+
 }  // namespace
 
 class SlackChannel {
@@ -213,8 +224,9 @@ class SlackChannel {
         blocks.push_back({{"type", "section"}, {"fields", std::move(fields)}});
 
         if (const auto reason = e.get("failure.reason"); !reason.empty()) {
-            blocks.push_back({{"type", "section"},
-                              {"text", mrkdwn("*Reason*\n```" + escape(hs::truncate(reason, kReasonChars)) + "```")}});
+            blocks.push_back(
+                {{"type", "section"},
+                 {"text", mrkdwn("*Reason*\n```" + code_block_text(hs::truncate(reason, kReasonChars)) + "```")}});
         }
         if (const auto msg = e.get("commit.message"); !msg.empty()) {
             blocks.push_back({{"type", "context"},

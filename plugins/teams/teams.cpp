@@ -42,8 +42,20 @@ Emphasis emphasis(hs::Kind kind) {
     return {"emphasis", "default"};
 }
 
-json::object text_block(std::string text, bool wrap = true) {
-    return {{"type", "TextBlock"}, {"text", std::move(text)}, {"wrap", wrap}};
+// Adaptive Card text is Markdown: a backslash before every character Markdown gives meaning to
+// shows event text as written, so "[link](https://…)" or "**" in a field stays plain text.
+std::string escape_markdown(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (char c : text) {
+        if (std::string_view("\\`*_[](){}<>#+!|~").find(c) != std::string_view::npos) out += '\\';
+        out += c;
+    }
+    return out;
+}
+
+json::object text_block(std::string_view text, bool wrap = true) {
+    return {{"type", "TextBlock"}, {"text", escape_markdown(text)}, {"wrap", wrap}};
 }
 
 bool contains(std::string_view haystack, std::string_view needle) {
@@ -141,7 +153,7 @@ class TeamsChannel {
                             size_t reason_chars) const {
         json::array header_items;
         header_items.push_back({{"type", "TextBlock"},
-                                {"text", hs::truncate(hs::headline(e, kind), kTitleChars)},
+                                {"text", escape_markdown(hs::truncate(hs::headline(e, kind), kTitleChars))},
                                 {"size", "Large"},
                                 {"weight", "Bolder"},
                                 {"color", emphasis(kind).text},
@@ -157,7 +169,8 @@ class TeamsChannel {
 
         json::array facts;
         auto fact = [&](std::string_view title, std::string_view value) {
-            if (!value.empty()) facts.push_back({{"title", title}, {"value", hs::truncate(value, kFactChars)}});
+            if (!value.empty())
+                facts.push_back({{"title", title}, {"value", escape_markdown(hs::truncate(value, kFactChars))}});
         };
         fact("Service", e.service());
         fact("Environment", e.environment());

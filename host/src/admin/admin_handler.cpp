@@ -5,6 +5,9 @@
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 #include <charconv>
+#include <variant>
+
+#include "event/rfc3339.hpp"
 
 #include "common/sha256.hpp"
 
@@ -56,11 +59,84 @@ std::optional<int64_t> to_int(std::string_view text) {
     return v;
 }
 
+int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+struct DlqQuery {
+    DeadLetterFilter filter;
+    bool dry_run = false;
+};
+
+// Reads the dead-letter filters of a query string. Every value is checked: a filter that is
+// misread widens what a bulk operation touches, so anything unknown or malformed is refused.
+std::variant<DlqQuery, std::string> read_dlq_query(const boost::urls::params_view& params, bool for_replay) {
+    using Result = std::variant<DlqQuery, std::string>;
+    DlqQuery q;
+    q.filter.limit = for_replay ? 100000 : 50;
+    for (const auto& p : params) {
+        const std::string key(p.key);
+        const std::string value(p.value);
+        if (key == "team") {
+            q.filter.team = value;
+        } else if (key == "channel") {
+            q.filter.channel = value;
+        } else if (key == "since") {
+            const auto since = parse_since(value, now_ms());
+            if (!since) {
+                return Result(std::in_place_index<1>, "since: '" + value +
+                                                          "' is not a duration (90s, 15m, 1h, 2d, 1w), an RFC 3339 "
+                                                          "timestamp or unix milliseconds");
+            }
+            q.filter.since_ms = *since;
+        } else if (key == "after" && !for_replay) {
+            const auto after = to_int(value);
+            if (!after || *after < 0) return Result(std::in_place_index<1>, "after: must be a job id (0 or more)");
+            q.filter.after_id = *after;
+        } else if (key == "limit" && !for_replay) {
+            const auto limit = to_int(value);
+            if (!limit || *limit < 1 || *limit > 1000) {
+                return Result(std::in_place_index<1>, "limit: must be a whole number from 1 to 1000");
+            }
+            q.filter.limit = static_cast<int>(*limit);
+        } else if (key == "dry_run" && for_replay) {
+            if (value != "true" && value != "false")
+                return Result(std::in_place_index<1>, "dry_run: must be true or false");
+            q.dry_run = value == "true";
+        } else {
+            return Result(std::in_place_index<1>, "unknown query parameter '" + key + "'");
+        }
+    }
+    return q;
+}
+
+HttpResponseMessage reload_response(const ReloadResult& r) {
+    json::array findings;
+    for (const auto& f : r.findings) findings.emplace_back(f);
+    if (!r.ok) {
+        return json_response(
+            http::status::unprocessable_entity,
+            json::serialize(json::object{{"status", "refused"},
+                                         {"error", "the new configuration has errors; the previous one keeps serving"},
+                                         {"findings", std::move(findings)}}));
+    }
+    return json_response(http::status::ok,
+                         json::serialize(json::object{{"status", "reloaded"}, {"findings", std::move(findings)}}));
+}
+
 }  // namespace
 
 AdminHandler::AdminHandler(AdminServices services) : services_(std::move(services)) {}
 
 void AdminHandler::handle(HttpRequestMessage request, Respond respond) {
+    if (request.target() == "/healthz") return respond(json_response(http::status::ok, R"({"status":"ok"})"));
+    if (request.target() == "/readyz" && services_.readiness) {
+        const std::string failing = services_.readiness();
+        if (failing.empty()) return respond(json_response(http::status::ok, R"({"status":"ready"})"));
+        return respond(json_response(http::status::service_unavailable,
+                                     json::serialize(json::object{{"status", "not ready"}, {"failing", failing}})));
+    }
     const std::string token = services_.token();
     if (!token.empty()) {
         const std::string_view given = request[http::field::authorization];
@@ -69,6 +145,10 @@ void AdminHandler::handle(HttpRequestMessage request, Respond respond) {
             res.set(http::field::www_authenticate, "Bearer");
             return respond(std::move(res));
         }
+    }
+    if (request.target() == "/-/reload") {
+        if (request.method() != http::verb::post) return respond(error(http::status::method_not_allowed, "use POST"));
+        return services_.reload([respond](const ReloadResult& r) { respond(reload_response(r)); });
     }
     try {
         respond(route(request));
@@ -99,31 +179,10 @@ HttpResponseMessage AdminHandler::route(const HttpRequestMessage& request) {
     if (!url) return error(http::status::bad_request, "malformed target");
     const std::string path(url->path());
     const auto params = url->params();
-    auto param = [&](const char* name) -> std::string {
-        auto it = params.find(name);
-        return it == params.end() ? std::string{} : std::string((*it).value);
-    };
     const auto method = request.method();
     {
         std::lock_guard lock(reader_mutex_);
         if (!reader_) reader_ = services_.open_reader();
-    }
-
-    if (path == "/-/reload") {
-        if (method != http::verb::post) return error(http::status::method_not_allowed, "use POST");
-        const ReloadResult r = services_.reload();
-        json::array findings;
-        for (const auto& f : r.findings) findings.emplace_back(f);
-        if (!r.ok) {
-            return json_response(http::status::unprocessable_entity,
-                                 json::serialize(json::object{{"status", "refused"},
-                                                              {"error",
-                                                               "the new configuration has errors; the previous "
-                                                               "one keeps serving"},
-                                                              {"findings", std::move(findings)}}));
-        }
-        return json_response(http::status::ok,
-                             json::serialize(json::object{{"status", "reloaded"}, {"findings", std::move(findings)}}));
     }
 
     const std::string events_prefix = "/api/v1/events/";
@@ -152,12 +211,9 @@ HttpResponseMessage AdminHandler::route(const HttpRequestMessage& request) {
     }
 
     if (path == "/api/v1/dlq" && method == http::verb::get) {
-        DeadLetterFilter f;
-        f.team = param("team");
-        f.channel = param("channel");
-        f.since_ms = to_int(param("since")).value_or(0);
-        f.after_id = to_int(param("after")).value_or(0);
-        f.limit = static_cast<int>(std::clamp<int64_t>(to_int(param("limit")).value_or(50), 1, 1000));
+        auto query = read_dlq_query(params, false);
+        if (auto* bad = std::get_if<std::string>(&query)) return error(http::status::bad_request, *bad);
+        const DeadLetterFilter f = std::get<DlqQuery>(query).filter;
         std::vector<JobView> jobs;
         {
             std::lock_guard lock(reader_mutex_);
@@ -170,16 +226,22 @@ HttpResponseMessage AdminHandler::route(const HttpRequestMessage& request) {
         return json_response(http::status::ok, json::serialize(out));
     }
     if (path == "/api/v1/dlq/replay" && method == http::verb::post) {
-        DeadLetterFilter f;
-        f.team = param("team");
-        f.channel = param("channel");
-        f.since_ms = to_int(param("since")).value_or(0);
-        f.limit = 100000;
-        std::vector<int64_t> ids;
+        auto query = read_dlq_query(params, true);
+        if (auto* bad = std::get_if<std::string>(&query)) return error(http::status::bad_request, *bad);
+        const auto& [f, dry_run] = std::get<DlqQuery>(query);
+        std::vector<JobView> jobs;
         {
             std::lock_guard lock(reader_mutex_);
-            for (const auto& j : reader_->dead_letters(f)) ids.push_back(j.id);
+            jobs = reader_->dead_letters(f);
         }
+        if (dry_run) {
+            json::array items;
+            for (const auto& j : jobs) items.push_back(job_json(j, false));
+            return json_response(http::status::ok,
+                                 json::serialize(json::object{{"dry_run", true}, {"would_replay", std::move(items)}}));
+        }
+        std::vector<int64_t> ids;
+        for (const auto& j : jobs) ids.push_back(j.id);
         return replay(ids);
     }
     const std::string dlq_prefix = "/api/v1/dlq/";

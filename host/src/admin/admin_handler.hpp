@@ -20,12 +20,16 @@ struct ReloadResult {
 
 struct AdminServices {
     std::function<std::string()> token;  // expected bearer token; empty: none required
-    std::function<ReloadResult()> reload;
+    // Starts a reload off the caller's thread; the callback gets its result (any thread).
+    std::function<void(std::function<void(const ReloadResult&)>)> reload;
     std::function<std::unique_ptr<AdminReader>()> open_reader;
     GroupCommitter* committer = nullptr;
     // Hands reopened jobs (after replay) to the dispatcher and adjusts the dead-letter count.
     std::function<void(std::vector<OpenJob>)> reopened;
     std::function<void()> dropped;
+    // Empty when ready, else the failing check: /healthz and /readyz answer here too, so a
+    // probe gets through even while the intake listener is saturated.
+    std::function<std::string()> readiness;
 };
 
 class AdminHandler final : public HttpHandler {

@@ -10,6 +10,8 @@
 #include "cli/args.hpp"
 #include "cli/commands.hpp"
 #include "cli/http_call.hpp"
+#include "common/printable.hpp"
+#include "event/rfc3339.hpp"
 
 namespace herald::cli {
 namespace {
@@ -17,7 +19,7 @@ namespace {
 namespace json = boost::json;
 
 const std::set<std::string> kOptions = {"admin", "token-env", "team", "channel", "since", "limit", "after"};
-const std::set<std::string> kFlags = {"json", "all"};
+const std::set<std::string> kFlags = {"json", "all", "dry-run"};
 
 struct Reply {
     long status = 0;
@@ -43,10 +45,12 @@ Reply call(const Args& args, const std::string& method, const std::string& path)
     return reply;
 }
 
+// Every value printed in a table passes here: what the API returns came from events and
+// channel answers, and must not be able to move the cursor or forge a line.
 std::string text(const json::value& v) {
-    if (v.is_string()) return std::string(v.get_string());
+    if (v.is_string()) return printable(v.get_string());
     if (v.is_null()) return "";
-    return json::serialize(v);
+    return printable(json::serialize(v));
 }
 
 std::string field(const json::object& o, const char* key) {
@@ -95,22 +99,36 @@ void print_history(const json::object& job) {
     }
 }
 
+std::string url_escape(const std::string& value) {
+    char* escaped = curl_easy_escape(nullptr, value.c_str(), static_cast<int>(value.size()));
+    std::string out = escaped;
+    curl_free(escaped);
+    return out;
+}
+
+// The filters as a query string; --since is checked here too, so a typo never widens a bulk
+// replay (the API refuses it as well).
 std::string query(const Args& args) {
+    if (auto since = args.option("since"); since && !parse_since(*since, 0)) {
+        throw UsageError("--since '" + *since +
+                         "': give a duration (90s, 15m, 1h, 2d, 1w), an RFC 3339 timestamp or unix milliseconds");
+    }
     std::string q;
     for (const char* key : {"team", "channel", "since", "limit", "after"}) {
-        if (auto v = args.option(key)) q += (q.empty() ? "?" : "&") + std::string(key) + "=" + *v;
+        if (auto v = args.option(key)) q += (q.empty() ? "?" : "&") + std::string(key) + "=" + url_escape(*v);
     }
+    if (args.flag("dry-run")) q += (q.empty() ? "?" : "&") + std::string("dry_run=true");
     return q;
 }
 
 }  // namespace
 
 int events_command(const std::vector<std::string>& argv) {
-    if (argv.size() < 2 || argv[0] != "show") throw UsageError("usage: herald events show ID [--admin URL] [--json]");
-    const Args args(std::vector<std::string>(argv.begin() + 2, argv.end()), kOptions, kFlags);
-    char* escaped = curl_easy_escape(nullptr, argv[1].c_str(), static_cast<int>(argv[1].size()));
-    const std::string id = escaped;
-    curl_free(escaped);
+    const char* usage = "usage: herald events show ID [--admin URL] [--token-env NAME] [--json]";
+    if (argv.empty() || argv[0] != "show") throw UsageError(usage);
+    const Args args(std::vector<std::string>(argv.begin() + 1, argv.end()), kOptions, kFlags);
+    if (args.positional().size() != 1) throw UsageError(usage);
+    const std::string id = url_escape(args.positional().front());
     return finish(args, call(args, "GET", "/api/v1/events/" + id), [](const json::value& v) {
         const auto& o = v.as_object();
         const auto& e = o.at("event").as_object();
@@ -173,10 +191,24 @@ int dlq_command(const std::vector<std::string>& argv) {
     }
     if (verb == "replay") {
         const bool all = args.flag("all");
-        if (all == (pos.size() == 1))
+        if (all == (pos.size() == 1) || (args.flag("dry-run") && !all))
             throw UsageError(
-                "usage: herald dlq replay JOB | herald dlq replay --all [--team T] [--channel C] [--since MS]");
+                "usage: herald dlq replay JOB | herald dlq replay --all [--team T] [--channel C] [--since WHEN] "
+                "[--dry-run]");
         const std::string path = all ? "/api/v1/dlq/replay" + query(args) : "/api/v1/dlq/" + pos[0] + "/replay";
+        if (args.flag("dry-run")) {
+            return finish(args, call(args, "POST", path), [](const json::value& v) {
+                const auto& items = v.at("would_replay").as_array();
+                std::printf("dry run: %zu %s would go back to pending\n", items.size(),
+                            items.size() == 1 ? "delivery" : "deliveries");
+                for (const auto& item : items) {
+                    const auto& j = item.as_object();
+                    std::printf("  job %-7s %-28s %s/%s  %s\n", field(j, "id").c_str(),
+                                cut(field(j, "event_id"), 28).c_str(), field(j, "team").c_str(),
+                                field(j, "channel").c_str(), cut(field(j, "dead_reason"), 60).c_str());
+                }
+            });
+        }
         return finish(args, call(args, "POST", path), [](const json::value& v) {
             const auto& ids = v.at("replayed").as_array();
             std::printf("%zu %s back to pending:", ids.size(), ids.size() == 1 ? "delivery" : "deliveries");

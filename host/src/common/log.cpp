@@ -8,6 +8,8 @@
 #include <chrono>
 #include <ctime>
 
+#include "common/printable.hpp"
+
 namespace herald::log {
 namespace {
 
@@ -46,12 +48,33 @@ class JsonFormatter final : public spdlog::formatter {
     std::unique_ptr<spdlog::formatter> clone() const override { return std::make_unique<JsonFormatter>(); }
 };
 
+// Text lines as spdlog's default pattern writes them, with the message made printable: a
+// channel's error body or an event field must not be able to start a forged line.
+class TextFormatter final : public spdlog::formatter {
+ public:
+    TextFormatter() : pattern_("[%Y-%m-%d %H:%M:%S.%e] [%n] [%l] ") {}
+    void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+        pattern_.format(msg, dest);
+        if (dest.size() > 0 && dest.data()[dest.size() - 1] == '\n') dest.resize(dest.size() - 1);
+        const std::string safe = printable(std::string_view(msg.payload.data(), msg.payload.size()));
+        dest.append(safe.data(), safe.data() + safe.size());
+        dest.push_back('\n');
+    }
+    std::unique_ptr<spdlog::formatter> clone() const override { return std::make_unique<TextFormatter>(); }
+
+ private:
+    spdlog::pattern_formatter pattern_;
+};
+
 }  // namespace
 
 void init(Format format) {
     current_format = format;
     auto logger = spdlog::stderr_logger_mt("herald");
-    if (format == Format::json) logger->set_formatter(std::make_unique<JsonFormatter>());
+    if (format == Format::json)
+        logger->set_formatter(std::make_unique<JsonFormatter>());
+    else
+        logger->set_formatter(std::make_unique<TextFormatter>());
     spdlog::set_default_logger(std::move(logger));
 }
 

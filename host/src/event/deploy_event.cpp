@@ -37,9 +37,19 @@ size_t utf8_chars(std::string_view s) {
     return count;
 }
 
+// Characters that can rewrite what a person sees where the text is printed: C0 and C1 controls
+// (ANSI escapes, NUL, line breaks) and the Unicode bidirectional overrides.
 bool has_control_chars(std::string_view s) {
-    for (unsigned char c : s) {
+    for (size_t i = 0; i < s.size(); ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
         if (c < 0x20 || c == 0x7F) return true;
+        const auto next = i + 1 < s.size() ? static_cast<unsigned char>(s[i + 1]) : 0;
+        if (c == 0xC2 && next >= 0x80 && next <= 0x9F) return true;  // U+0080..U+009F
+        if (c == 0xE2 && i + 2 < s.size()) {
+            const auto third = static_cast<unsigned char>(s[i + 2]);
+            if (next == 0x80 && third >= 0xAA && third <= 0xAE) return true;  // U+202A..U+202E
+            if (next == 0x81 && third >= 0xA6 && third <= 0xA9) return true;  // U+2066..U+2069
+        }
     }
     return false;
 }
@@ -64,6 +74,12 @@ class Checker {
         const json::string& s = v->get_string();
         if (utf8_chars(s) > max_chars) fail(path, "must be at most " + std::to_string(max_chars) + " characters");
         return &s;
+    }
+
+    // An identifier: a string shown in lists, logs and titles, so it may hold no control characters.
+    const json::string* identifier(const json::string* s, std::string_view prefix, std::string_view key) {
+        if (s != nullptr && has_control_chars(*s)) fail(join(prefix, key), "must not contain control characters");
+        return s;
     }
 
     const json::string* required_string(const json::object& obj, std::string_view prefix, std::string_view key,
@@ -135,7 +151,10 @@ std::string run_id_text(const json::object* pipeline, Checker& check) {
     if (pipeline == nullptr) return {};
     const json::value* v = pipeline->if_contains("run_id");
     if (v == nullptr || v->is_null()) return {};
-    if (v->is_string()) return std::string(v->get_string());
+    if (v->is_string()) {
+        check.identifier(&v->get_string(), "pipeline", "run_id");
+        return std::string(v->get_string());
+    }
     if (v->is_int64()) return std::to_string(v->get_int64());
     if (v->is_uint64()) return std::to_string(v->get_uint64());
     check.fail("pipeline.run_id", "must be a string or an integer");
@@ -163,12 +182,15 @@ ParsedEvent parse_deploy_event(std::string_view body, const EventLimits& limits)
     const size_t field_max = limits.max_field_chars;
 
     DeployEvent event;
-    if (const auto* id = check.required_string(obj, "", "id", limits.max_id_chars)) {
-        if (has_control_chars(*id)) check.fail("id", "must not contain control characters");
+    if (const auto* id = check.identifier(check.required_string(obj, "", "id", limits.max_id_chars), "", "id")) {
+        // "." and ".." cannot be looked up by path (/api/v1/events/{id}): refuse them here.
+        if (*id == "." || *id == "..") check.fail("id", "must not be \".\" or \"..\"");
         event.id = std::string(*id);
     }
-    if (const auto* s = check.required_string(obj, "", "service", field_max)) event.service = std::string(*s);
-    if (const auto* s = check.required_string(obj, "", "environment", field_max)) event.environment = std::string(*s);
+    if (const auto* s = check.identifier(check.required_string(obj, "", "service", field_max), "", "service"))
+        event.service = std::string(*s);
+    if (const auto* s = check.identifier(check.required_string(obj, "", "environment", field_max), "", "environment"))
+        event.environment = std::string(*s);
 
     std::optional<DeployStatus> status;
     if (const auto* s = check.required_string(obj, "", "status", 32)) {
@@ -178,32 +200,25 @@ ParsedEvent parse_deploy_event(std::string_view body, const EventLimits& limits)
     const bool failed = status == DeployStatus::failed;
     const bool succeeded = status == DeployStatus::succeeded;
 
-    if (succeeded) {
-        if (const auto* s = check.required_string(obj, "", "version", field_max, "status is \"succeeded\"")) {
-            event.version = std::string(*s);
-        }
-    } else if (const auto* s = check.string_at(obj, "", "version", field_max)) {
-        event.version = std::string(*s);
-    }
+    const json::string* version = succeeded
+                                      ? check.required_string(obj, "", "version", field_max, "status is \"succeeded\"")
+                                      : check.string_at(obj, "", "version", field_max);
+    if (check.identifier(version, "", "version") != nullptr) event.version = std::string(*version);
 
     const json::object* commit = check.object_at(obj, "commit");
     if (failed && commit == nullptr && !obj.contains("commit")) {
         check.fail("commit.sha", "required when status is \"failed\"");
     } else if (commit != nullptr) {
-        if (failed) {
-            check.required_string(*commit, "commit", "sha", field_max, "status is \"failed\"");
-        } else {
-            check.string_at(*commit, "commit", "sha", field_max);
-        }
+        check.identifier(failed ? check.required_string(*commit, "commit", "sha", field_max, "status is \"failed\"")
+                                : check.string_at(*commit, "commit", "sha", field_max),
+                         "commit", "sha");
         check.string_at(*commit, "commit", "message", limits.max_text_chars);
         check.url(check.string_at(*commit, "commit", "url", field_max), "commit.url");
     }
 
-    if (failed) {
-        check.required_string(obj, "", "triggered_by", field_max, "status is \"failed\"");
-    } else {
-        check.string_at(obj, "", "triggered_by", field_max);
-    }
+    check.identifier(failed ? check.required_string(obj, "", "triggered_by", field_max, "status is \"failed\"")
+                            : check.string_at(obj, "", "triggered_by", field_max),
+                     "", "triggered_by");
 
     const json::object* pipeline = check.object_at(obj, "pipeline");
     if (failed && pipeline == nullptr && !obj.contains("pipeline")) {
@@ -213,20 +228,21 @@ ParsedEvent parse_deploy_event(std::string_view body, const EventLimits& limits)
             failed ? check.required_string(*pipeline, "pipeline", "url", field_max, "status is \"failed\"")
                    : check.string_at(*pipeline, "pipeline", "url", field_max);
         check.url(url, "pipeline.url");
-        check.string_at(*pipeline, "pipeline", "name", field_max);
+        check.identifier(check.string_at(*pipeline, "pipeline", "name", field_max), "pipeline", "name");
     }
     const std::string run_id = run_id_text(pipeline, check);
 
     if (const json::object* rollback = check.object_at(obj, "rollback")) {
         check.one_of(check.string_at(*rollback, "rollback", "status", 32), "rollback.status",
                      {"not_attempted", "in_progress", "succeeded", "failed"});
-        check.string_at(*rollback, "rollback", "to_version", field_max);
+        check.identifier(check.string_at(*rollback, "rollback", "to_version", field_max), "rollback", "to_version");
     }
     if (const json::object* failure = check.object_at(obj, "failure")) {
-        check.string_at(*failure, "failure", "stage", field_max);
+        check.identifier(check.string_at(*failure, "failure", "stage", field_max), "failure", "stage");
         check.string_at(*failure, "failure", "reason", limits.max_text_chars);
     }
-    if (const auto* s = check.string_at(obj, "", "team", field_max)) event.team = std::string(*s);
+    if (const auto* s = check.identifier(check.string_at(obj, "", "team", field_max), "", "team"))
+        event.team = std::string(*s);
     check.timestamp(obj, "started_at");
     check.timestamp(obj, "finished_at");
 
@@ -240,8 +256,11 @@ ParsedEvent parse_deploy_event(std::string_view body, const EventLimits& limits)
                 check.fail(path,
                            "label names must be 1 to " + std::to_string(limits.max_label_key_chars) + " characters");
             }
+            if (has_control_chars(key)) check.fail(path, "label names must not contain control characters");
             if (!value.is_string()) {
                 check.fail(path, "must be a string");
+            } else if (has_control_chars(value.get_string())) {
+                check.fail(path, "must not contain control characters");
             } else if (utf8_chars(value.get_string()) > limits.max_label_value_chars) {
                 check.fail(path, "must be at most " + std::to_string(limits.max_label_value_chars) + " characters");
             } else {
@@ -250,7 +269,8 @@ ParsedEvent parse_deploy_event(std::string_view body, const EventLimits& limits)
         }
     }
 
-    if (const auto* s = check.string_at(obj, "", "deployment_id", field_max); s != nullptr && !s->empty()) {
+    if (const auto* s = check.identifier(check.string_at(obj, "", "deployment_id", field_max), "", "deployment_id");
+        s != nullptr && !s->empty()) {
         event.deployment_id = std::string(*s);
     } else {
         event.deployment_id = event.service + "/" + event.environment + "/" + (run_id.empty() ? event.id : run_id);

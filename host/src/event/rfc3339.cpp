@@ -1,6 +1,7 @@
 #include "event/rfc3339.hpp"
 
 #include <cctype>
+#include <ctime>
 
 namespace herald {
 namespace {
@@ -46,6 +47,63 @@ bool is_rfc3339_timestamp(std::string_view t) {
     int offset_hour = 0, offset_minute = 0;
     return pos + 6 == t.size() && digits(t, pos + 1, 2, offset_hour) && t[pos + 3] == ':' &&
            digits(t, pos + 4, 2, offset_minute) && offset_hour <= 23 && offset_minute <= 59;
+}
+
+}  // namespace herald
+
+namespace herald {
+
+std::optional<int64_t> rfc3339_to_unix_ms(std::string_view t) {
+    if (!is_rfc3339_timestamp(t)) return std::nullopt;
+    int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+    digits(t, 0, 4, year);
+    digits(t, 5, 2, month);
+    digits(t, 8, 2, day);
+    digits(t, 11, 2, hour);
+    digits(t, 14, 2, minute);
+    digits(t, 17, 2, second);
+    std::tm tm{};
+    tm.tm_year = year - 1900;
+    tm.tm_mon = month - 1;
+    tm.tm_mday = day;
+    tm.tm_hour = hour;
+    tm.tm_min = minute;
+    tm.tm_sec = second;
+    int64_t ms = static_cast<int64_t>(timegm(&tm)) * 1000;
+    size_t pos = 19;
+    if (t[pos] == '.') {
+        int64_t scale = 100;
+        for (++pos; pos < t.size() && std::isdigit(static_cast<unsigned char>(t[pos])); ++pos, scale /= 10) {
+            ms += (t[pos] - '0') * scale;
+        }
+    }
+    if (t[pos] == '+' || t[pos] == '-') {
+        int oh = 0, om = 0;
+        digits(t, pos + 1, 2, oh);
+        digits(t, pos + 4, 2, om);
+        const int64_t offset_ms = (int64_t{oh} * 60 + om) * 60'000;
+        ms += t[pos] == '+' ? -offset_ms : offset_ms;
+    }
+    return ms;
+}
+
+std::optional<int64_t> parse_since(std::string_view text, int64_t now_ms) {
+    if (text.empty()) return std::nullopt;
+    if (auto at = rfc3339_to_unix_ms(text)) return at;
+    size_t pos = 0;
+    int64_t number = 0;
+    while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos])) && pos < 15) {
+        number = number * 10 + (text[pos++] - '0');
+    }
+    if (pos == 0) return std::nullopt;
+    if (pos == text.size()) return number;  // unix milliseconds
+    if (pos + 1 != text.size()) return std::nullopt;
+    static constexpr std::pair<char, int64_t> kUnits[] = {
+        {'s', 1000}, {'m', 60'000}, {'h', 3'600'000}, {'d', 86'400'000}, {'w', 7 * 86'400'000LL}};
+    for (const auto& [unit, ms] : kUnits) {
+        if (text[pos] == unit) return now_ms - number * ms;
+    }
+    return std::nullopt;
 }
 
 }  // namespace herald

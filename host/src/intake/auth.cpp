@@ -1,5 +1,6 @@
 #include "intake/auth.hpp"
 
+#include <cctype>
 #include <charconv>
 #include <cstdlib>
 
@@ -42,8 +43,12 @@ AuthOutcome authenticate(const std::vector<SourceConfig>& sources, const HeaderL
         }
         signed_text = std::string(timestamp) + "." + std::string(body);
     }
-    std::string_view hex;
-    if (signature.rfind("sha256=", 0) == 0) hex = signature.substr(7);
+    // Hex digests compare in lower case: upper-case signatures are just as valid.
+    std::string hex;
+    if (signature.rfind("sha256=", 0) == 0) {
+        hex = std::string(signature.substr(7));
+        for (auto& c : hex) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
     std::string_view token;
     if (authorization.rfind("Bearer ", 0) == 0) token = authorization.substr(7);
 
@@ -55,6 +60,9 @@ AuthOutcome authenticate(const std::vector<SourceConfig>& sources, const HeaderL
         any_source = true;
         switch (source.auth) {
             case SourceAuth::hmac:
+                if (source.require_timestamp && timestamp.empty() && !hex.empty()) {
+                    return {nullptr, "source '" + source.name + "' requires X-Herald-Timestamp with the signature"};
+                }
                 if (!hex.empty() &&
                     hmac_matches(source, timestamp.empty() ? body : std::string_view(signed_text), hex)) {
                     if (!timestamp.empty() && std::llabs(now_unix_seconds - ts) > source.replay_window_s) {

@@ -2,7 +2,8 @@
 //
 // hmac:   X-Herald-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>. With an optional
 //         X-Herald-Timestamp: <unix seconds>, the HMAC covers "<timestamp>.<body>" and the
-//         timestamp must be within the source's replay window.
+//         timestamp must be within the source's replay window. A source with
+//         require_timestamp refuses signatures without one. Hex digits may be either case.
 // bearer: Authorization: Bearer <secret>.
 // none:   accepted only when a source says so explicitly.
 // Several secrets per source are tried (key rotation); comparisons are constant-time.

@@ -4,8 +4,11 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
+#include <list>
+#include <mutex>
 
 namespace herald {
 
@@ -23,17 +26,34 @@ HttpResponseMessage json_response(http::status status, std::string body, unsigne
     return res;
 }
 
+namespace {
+class Session;
+}
+
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     net::io_context& io;
     HttpServerOptions options;
     HttpHandler& handler;
     tcp::acceptor acceptor;
+    net::steady_timer accept_pause;
     std::atomic<size_t> connections{0};
+    int64_t last_fd_warning_s = 0;
+
+    // Connections waiting for a request, oldest first: the ones to close when a new client
+    // needs the slot (a client holding idle keep-alive connections must not lock others out).
+    std::mutex idle_mutex;
+    std::list<std::weak_ptr<Session>> idle;
 
     Impl(net::io_context& context, HttpServerOptions opts, HttpHandler& h)
-        : io(context), options(std::move(opts)), handler(h), acceptor(net::make_strand(context)) {}
+        : io(context),
+          options(std::move(opts)),
+          handler(h),
+          acceptor(net::make_strand(context)),
+          accept_pause(acceptor.get_executor()) {}
 
     void accept();
+    void on_accept_error(const beast::error_code& ec);
+    bool reclaim_idle();
 };
 
 namespace {
@@ -43,7 +63,17 @@ class Session : public std::enable_shared_from_this<Session> {
     Session(tcp::socket socket, std::shared_ptr<HttpServer::Impl> server)
         : stream_(std::move(socket)), server_(std::move(server)) {}
 
-    ~Session() { server_->connections.fetch_sub(1); }
+    ~Session() {
+        leave_idle();
+        server_->connections.fetch_sub(1);
+    }
+
+    // Closes the connection if it is still waiting for a request (called from the acceptor).
+    void reclaim() {
+        net::post(stream_.get_executor(), [self = shared_from_this()] {
+            if (self->waiting_) self->stream_.cancel();
+        });
+    }
 
     void start() {
         net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(server_timeout(self)); });
@@ -60,8 +90,36 @@ class Session : public std::enable_shared_from_this<Session> {
         parser_->header_limit(static_cast<std::uint32_t>(server_->options.max_header_bytes));
         // The idle timeout covers waiting for a request; once bytes arrive the read timeout applies.
         stream_.expires_after(timeout);
-        http::async_read(stream_, buffer_, *parser_,
-                         [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
+        if (buffer_.size() == 0) enter_idle();
+        // Headers first: a request whose body framing we do not take is refused before its body
+        // could be read as the next request.
+        http::async_read_header(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
+            self->leave_idle();
+            if (ec) return self->on_read(ec);
+            if (const auto te = self->parser_->get()[http::field::transfer_encoding];
+                !te.empty() && !beast::iequals(te, "chunked")) {
+                return self->send(json_response(http::status::bad_request,
+                                                R"json({"error":"Transfer-Encoding must be chunked (or absent)"})json",
+                                                11, false));
+            }
+            self->stream_.expires_after(self->server_->options.read_timeout);
+            http::async_read(self->stream_, self->buffer_, *self->parser_,
+                             [self](beast::error_code ec2, size_t) { self->on_read(ec2); });
+        });
+    }
+
+    void enter_idle() {
+        waiting_ = true;
+        std::lock_guard lock(server_->idle_mutex);
+        idle_it_ = server_->idle.insert(server_->idle.end(), weak_from_this());
+        in_idle_ = true;
+    }
+
+    void leave_idle() {
+        waiting_ = false;
+        std::lock_guard lock(server_->idle_mutex);
+        if (in_idle_) server_->idle.erase(idle_it_);
+        in_idle_ = false;
     }
 
     void on_read(beast::error_code ec) {
@@ -126,22 +184,58 @@ class Session : public std::enable_shared_from_this<Session> {
     std::optional<http::request_parser<http::string_body>> parser_;
     std::shared_ptr<HttpServer::Impl> server_;
     bool first_ = true;
+    bool waiting_ = false;  // on the connection's strand only
+    bool in_idle_ = false;  // under server_->idle_mutex
+    std::list<std::weak_ptr<Session>>::iterator idle_it_;
 };
 
 }  // namespace
 
+bool HttpServer::Impl::reclaim_idle() {
+    std::shared_ptr<Session> victim;
+    {
+        std::lock_guard lock(idle_mutex);
+        while (!idle.empty() && !victim) {
+            victim = idle.front().lock();
+            idle.pop_front();
+        }
+    }
+    if (!victim) return false;
+    victim->reclaim();
+    return true;
+}
+
+void HttpServer::Impl::on_accept_error(const beast::error_code& ec) {
+    // Out of file descriptors: accepting again at once would spin. Free an idle connection,
+    // say so (at most every 10 s), and pause the acceptor briefly.
+    const int64_t now_s =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    if (now_s - last_fd_warning_s >= 10) {
+        last_fd_warning_s = now_s;
+        spdlog::warn(
+            "http: cannot accept on {}:{}: {} ({} connections open); raise the file-descriptor limit "
+            "(LimitNOFILE) or lower the connection cap",
+            options.address, acceptor.local_endpoint().port(), ec.message(), connections.load());
+    }
+    reclaim_idle();
+    accept_pause.expires_after(std::chrono::milliseconds(100));
+    accept_pause.async_wait([self = shared_from_this()](beast::error_code wait_ec) {
+        if (!wait_ec && self->acceptor.is_open()) self->accept();
+    });
+}
+
 void HttpServer::Impl::accept() {
     acceptor.async_accept(net::make_strand(io), [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
         if (ec == net::error::operation_aborted || !self->acceptor.is_open()) return;
-        if (!ec) {
-            if (self->connections.load() >= self->options.max_connections) {
-                // Over the cap: refuse at once rather than queue a client that will time out.
-                beast::error_code ignored;
-                socket.close(ignored);
-            } else {
-                self->connections.fetch_add(1);
-                std::make_shared<Session>(std::move(socket), self)->start();
-            }
+        if (ec) return self->on_accept_error(ec);
+        // At the cap, a connection that sits waiting for a request gives its slot to the new
+        // client; only when every connection is busy is the new one refused.
+        if (self->connections.load() >= self->options.max_connections && !self->reclaim_idle()) {
+            beast::error_code ignored;
+            socket.close(ignored);
+        } else {
+            self->connections.fetch_add(1);
+            std::make_shared<Session>(std::move(socket), self)->start();
         }
         self->accept();
     });
@@ -165,6 +259,7 @@ void HttpServer::start() {
 void HttpServer::stop_accepting() {
     net::post(impl_->acceptor.get_executor(), [impl = impl_] {
         beast::error_code ec;
+        impl->accept_pause.cancel();
         impl->acceptor.close(ec);
     });
 }

@@ -14,6 +14,20 @@ namespace {
 
 std::string error_body(std::string_view message) { return json::serialize(json::object{{"error", message}}); }
 
+// "Application/JSON; charset=utf-8" is application/json: media types are case-insensitive and
+// may carry parameters.
+bool is_json_media_type(std::string_view content_type) {
+    std::string_view type = content_type.substr(0, content_type.find(';'));
+    while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
+    while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
+    constexpr std::string_view kJson = "application/json";
+    if (type.size() != kJson.size()) return false;
+    for (size_t i = 0; i < type.size(); ++i) {
+        if (std::tolower(static_cast<unsigned char>(type[i])) != kJson[i]) return false;
+    }
+    return true;
+}
+
 HttpResponseMessage unavailable(std::string_view why, int retry_after_s) {
     auto res = json_response(http::status::service_unavailable, error_body(why));
     res.set(http::field::retry_after, std::to_string(retry_after_s));
@@ -62,7 +76,7 @@ void IntakeHandler::handle(HttpRequestMessage request, Respond respond) {
 void IntakeHandler::post_event(HttpRequestMessage request, Respond respond) {
     const auto config = config_();
     const std::string_view content_type = request[http::field::content_type];
-    if (content_type.substr(0, content_type.find(';')) != "application/json") {
+    if (!is_json_media_type(content_type)) {
         metrics_.event_received("unknown", "invalid");
         return respond(
             json_response(http::status::unsupported_media_type, error_body("Content-Type must be application/json")));

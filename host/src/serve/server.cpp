@@ -16,6 +16,7 @@
 #include "dispatch/dispatcher.hpp"
 #include "intake/intake_handler.hpp"
 #include "metrics/herald_metrics.hpp"
+#include "serve/config_reloader.hpp"
 #include "store/group_commit.hpp"
 #include "version.hpp"
 
@@ -101,9 +102,7 @@ int serve(const ServeOptions& options) {
 
     std::atomic<bool> last_reload_ok{true};
     std::atomic<int64_t> last_reload_success_ms{now_ms()};
-    std::mutex reload_mutex;
     const auto reload = [&]() -> ReloadResult {
-        std::lock_guard lock(reload_mutex);
         spdlog::info("config: reloading {}", options.config_path);
         Loaded fresh = load_runtime_config(options.config_path, plugins);
         metrics.reload(fresh.config != nullptr);
@@ -179,7 +178,10 @@ int serve(const ServeOptions& options) {
     auto admin_work = net::make_work_guard(admin_io);
     AdminServices admin_services;
     admin_services.token = [&current] { return current.load()->host.admin_token; };
-    admin_services.reload = reload;
+    ConfigReloader reloader(reload);
+    admin_services.reload = [&reloader](std::function<void(const ReloadResult&)> done) {
+        reloader.request(std::move(done));
+    };
     admin_services.open_reader = [&store] { return store->admin_reader(); };
     admin_services.committer = &committer;
     admin_services.reopened = [&dispatcher](std::vector<OpenJob> jobs) {
@@ -187,6 +189,7 @@ int serve(const ServeOptions& options) {
         dispatcher.on_new_jobs(std::move(jobs), nullptr);
     };
     admin_services.dropped = [&dispatcher] { dispatcher.counters().dead_letters.fetch_sub(1); };
+    admin_services.readiness = readiness;
     AdminHandler admin_handler(admin_services);
     HttpServerOptions admin_options;
     admin_options.address = host.admin.address;
@@ -232,8 +235,7 @@ int serve(const ServeOptions& options) {
         signals.async_wait([&](boost::system::error_code ec, int signal) {
             if (ec) return;
             if (signal == SIGHUP) {
-                // Reloading takes a moment (plugin instances are created); keep intake responsive.
-                std::thread([&] { reload(); }).detach();
+                reloader.request({});  // on the reload thread: this handler never waits for it
                 return wait_for_signal();
             }
             spdlog::info("serve: {} received: stopping intake, finishing deliveries in flight (up to {} ms)",
@@ -242,6 +244,7 @@ int serve(const ServeOptions& options) {
             admin.stop_accepting();
             retention.cancel();
             std::thread([&] {
+                reloader.stop();
                 dispatcher.stop(options.grace_ms);
                 committer.stop();
                 // Let the last acknowledgements reach their connections, then end.
