@@ -12,14 +12,25 @@
 int main(int argc, char** argv) {
     unsigned short port = 0;
     std::string port_file;
-    for (int i = 1; i + 1 < argc; i += 2) {
+    constexpr const char* kUsage =
+        "usage: fake-channels [--port N] [--port-file FILE]\n"
+        "Local stand-ins for Slack, Teams, PagerDuty and webhooks on 127.0.0.1, for tests and demos.\n";
+    for (int i = 1; i < argc; i += 2) {
         const std::string arg = argv[i];
+        if (arg == "--help" || arg == "-h") {
+            std::cout << kUsage;
+            return 0;
+        }
+        if (i + 1 >= argc) {
+            std::cerr << kUsage;
+            return 2;
+        }
         if (arg == "--port")
             port = static_cast<unsigned short>(std::atoi(argv[i + 1]));
         else if (arg == "--port-file")
             port_file = argv[i + 1];
         else {
-            std::cerr << "usage: fake-channels [--port N] [--port-file FILE]\n";
+            std::cerr << kUsage;
             return 2;
         }
     }

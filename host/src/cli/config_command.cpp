@@ -36,7 +36,8 @@ int check(const Args& args) {
 
     const size_t errors = d.error_count();
     const size_t warnings = d.findings().size() - errors;
-    std::cerr << "config check: " << errors << (errors == 1 ? " error, " : " errors, ") << warnings
+    // The summary is part of the result: on standard output, on its own line after the findings.
+    std::cout << "config check: " << errors << (errors == 1 ? " error, " : " errors, ") << warnings
               << (warnings == 1 ? " warning" : " warnings") << " (" << target->routing.teams().size() << " teams, "
               << target->routing.channels().size() << " channels, " << target->routing.subscriptions().size()
               << " subscriptions; secrets " << (options.secrets == SecretMode::resolve ? "resolved" : "not resolved")

@@ -37,8 +37,13 @@ std::unique_ptr<ConfigTarget> load_target(const std::filesystem::path& path,
                                           const LoadOptions& options, Diagnostics& d) {
     auto target = std::make_unique<ConfigTarget>();
     std::error_code ec;
-    if (std::filesystem::is_regular_file(path, ec) && looks_like_host_config(path)) {
-        target->host = load_host_config(path, options, d);
+    // A config directory (config/) holds the host config: check that, not herald.yaml as a team.
+    const std::filesystem::path host_in_dir = path / "herald.yaml";
+    const std::filesystem::path host_file =
+        std::filesystem::is_directory(path, ec) && std::filesystem::is_regular_file(host_in_dir, ec) ? host_in_dir
+                                                                                                     : path;
+    if (std::filesystem::is_regular_file(host_file, ec) && looks_like_host_config(host_file)) {
+        target->host = load_host_config(host_file, options, d);
         target->routing_path = target->host->routing_dir;
         if (!target->host->plugin_dir.empty()) target->plugin_dir = target->host->plugin_dir;
     } else {

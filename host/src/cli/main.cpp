@@ -19,10 +19,12 @@ commands:
   serve [--config FILE] [--plugins DIR] [--port-file FILE] [--io-threads N] [--grace-ms MS]
                             accept events and deliver them (default config: config/herald.yaml)
   post --url URL --secret-env NAME FILE...
-                            send event files, HMAC-signed (or --token-env NAME for bearer)
+                            send event files, HMAC-signed with a timestamp (--no-timestamp
+                            to leave it out; --token-env NAME for bearer)
   events show ID            an event, its destinations and every delivery attempt
-  dlq list [--team T] [--channel C] [--since MS] [--limit N] [--after JOB]
-  dlq show JOB | dlq replay JOB | dlq replay --all [filters] | dlq drop JOB
+  dlq list [--team T] [--channel C] [--since WHEN] [--limit N] [--after JOB]
+  dlq show JOB | dlq replay JOB | dlq replay --all [filters] [--dry-run] | dlq drop JOB
+        WHEN: a duration back from now (90s, 15m, 1h, 2d, 1w), RFC 3339, or unix ms
   reload                    reload the config (a bad one is refused, the old one keeps serving)
         admin commands take --admin URL (default http://127.0.0.1:8081), --token-env NAME
         (default HERALD_ADMIN_TOKEN) and --json

@@ -23,11 +23,13 @@ std::string secret_from(const std::string& variable) {
 }  // namespace
 
 int post_command(const std::vector<std::string>& argv) {
-    const Args args(argv, {"url", "secret-env", "token-env", "source"}, {"timestamp"});
+    // Signed timestamps are the default: a captured request then replays only within the
+    // source's window. --no-timestamp is for sources that predate them.
+    const Args args(argv, {"url", "secret-env", "token-env", "source"}, {"timestamp", "no-timestamp"});
     if (args.positional().empty()) {
         throw UsageError(
             "usage: herald post --url URL (--secret-env NAME | --token-env NAME) [--source NAME] "
-            "[--timestamp] FILE...");
+            "[--no-timestamp] FILE...");
     }
     std::string url = args.option("url").value_or("http://127.0.0.1:8080");
     while (!url.empty() && url.back() == '/') url.pop_back();
@@ -49,7 +51,7 @@ int post_command(const std::vector<std::string>& argv) {
         if (auto source = args.option("source")) headers.push_back("X-Herald-Source: " + *source);
         if (secret_env) {
             std::string signed_text = body;
-            if (args.flag("timestamp")) {
+            if (!args.flag("no-timestamp")) {
                 const std::string ts = std::to_string(std::time(nullptr));
                 headers.push_back("X-Herald-Timestamp: " + ts);
                 signed_text = ts + "." + body;

@@ -16,10 +16,11 @@ std::string read_file(const std::string& path) {
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-void print_request(const ChannelConfig& channel, const Destination& destination, const DeployEvent& event) {
+// Prints what would be sent; false when it cannot be rendered (the command then fails).
+bool print_request(const ChannelConfig& channel, const Destination& destination, const DeployEvent& event) {
     if (!channel.instance) {
-        std::cout << "    (cannot render: its settings hold secret references that could not be resolved here)\n";
-        return;
+        std::cout << "    cannot render: its settings hold secret references that could not be resolved here\n";
+        return false;
     }
     RenderContext ctx;
     ctx.accepted_at_unix_ms = SystemClock::instance().now_unix_ms();
@@ -28,18 +29,19 @@ void print_request(const ChannelConfig& channel, const Destination& destination,
     const auto rendered = channel.instance->render(event.json, ctx);
     if (const auto* error = std::get_if<std::string>(&rendered)) {
         std::cout << "    render error: " << mask_secrets(*error, channel.secret_values) << "\n";
-        return;
+        return false;
     }
     const HttpRequest& r = std::get<HttpRequest>(rendered);
     if (r.skip) {
         std::cout << "    (nothing to send for this event)\n";
-        return;
+        return true;
     }
     const auto& secrets = channel.secret_values;
     std::cout << "    " << r.method << " " << mask_secrets(r.url, secrets) << "\n";
     for (const auto& [name, value] : r.headers)
         std::cout << "    " << name << ": " << mask_secrets(value, secrets) << "\n";
     std::cout << "\n    " << mask_secrets(r.body, secrets) << "\n";
+    return true;
 }
 
 int test(const Args& args) {
@@ -66,14 +68,16 @@ int test(const Args& args) {
     std::cout << "event " << event.id << ": " << event.service << " " << to_string(event.status) << " in "
               << event.environment << " -> " << destinations.size()
               << (destinations.size() == 1 ? " destination" : " destinations") << "\n";
+    bool all_rendered = true;
     for (const auto& dest : destinations) {
         const ChannelConfig& channel = *dest.channel;
         std::cout << "  " << channel.label() << " (" << channel.type << ")" << (dest.fallback ? " [fallback]" : "")
                   << ": " << dest.reason << "\n";
-        if (args.flag("render")) print_request(channel, dest, event);
+        if (args.flag("render")) all_rendered &= print_request(channel, dest, event);
     }
     if (destinations.empty()) std::cout << "  (no channel wants this event)\n";
-    return 0;
+    if (!all_rendered) std::cerr << "route test: some destinations could not be rendered\n";
+    return all_rendered ? 0 : 1;
 }
 
 }  // namespace
