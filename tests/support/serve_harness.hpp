@@ -79,7 +79,7 @@ class ServeHarness {
                    "version: 1\nlisteners:\n  intake:\n    address: 127.0.0.1\n    port: 0\n"
                    "  admin:\n    address: 127.0.0.1\n    port: 0\n" +
                        admin_token_line_ + "storage:\n  path: " + (dir_.path() / "herald.db").string() +
-                       "\nsources:\n  - name: ci\n    auth: hmac\n    secrets:\n      - " +
+                       "\nsources:\n  - name: ci\n    auth: hmac\n" + source_extra_ + "    secrets:\n      - " +
                        secret("source", kSourceSecret) +
                        "\n  - name: bot\n    auth: bearer\n"
                        "    secrets:\n      - " +
@@ -113,6 +113,9 @@ class ServeHarness {
             if (line.substr(0, eq) == "admin") admin_ = url;
         }
     }
+
+    // Extra lines for the `ci` source, indented by four spaces (set before write_host_config).
+    void set_source_extra(const std::string& lines) { source_extra_ = lines; }
 
     // Requires the admin token on the admin listener (set before write_host_config).
     void set_admin_token(const std::string& token) {
@@ -205,6 +208,7 @@ class ServeHarness {
     std::string intake_;
     std::string admin_;
     std::string admin_token_line_;
+    std::string source_extra_;
     std::vector<std::string> extra_args_;
 };
 

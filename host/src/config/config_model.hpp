@@ -118,6 +118,7 @@ struct HostConfig {
     int retention_days = 7;
     size_t max_body_bytes = 256 * 1024;
     size_t max_pending_jobs = 1'000'000;
+    size_t max_connections = 1024;  // per listener; keep well under the file-descriptor limit
     std::vector<SourceConfig> sources;
     std::string plugin_dir;
     std::string routing_dir;

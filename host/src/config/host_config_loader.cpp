@@ -236,8 +236,10 @@ HostConfig load_host_config(const std::filesystem::path& path, const LoadOptions
     if (map.has("limits")) {
         MapReader limits(map.node("limits"), file, d, "limits");
         if (limits.ok()) {
-            limits.allow_only(
-                {"max_body_bytes", "max_pending_jobs", "team_file_bytes", "routing_files", "routing_bytes"});
+            limits.allow_only({"max_body_bytes", "max_pending_jobs", "max_connections", "team_file_bytes",
+                               "routing_files", "routing_bytes"});
+            if (auto c = limits.integer("max_connections", 4, 1'000'000))
+                host.max_connections = static_cast<size_t>(*c);
             RoutingLimits& r = host.routing_limits;
             if (auto v = limits.integer("team_file_bytes", 1024, 16 * 1024 * 1024))
                 r.max_file_bytes = static_cast<size_t>(*v);

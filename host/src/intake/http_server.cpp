@@ -68,6 +68,9 @@ class Session : public std::enable_shared_from_this<Session> {
         server_->connections.fetch_sub(1);
     }
 
+    // The acceptor took this session's entry out of the idle list (under the list's mutex).
+    void forget_idle_entry() { in_idle_ = false; }
+
     // Closes the connection if it is still waiting for a request (called from the acceptor).
     void reclaim() {
         net::post(stream_.get_executor(), [self = shared_from_this()] {
@@ -195,9 +198,13 @@ bool HttpServer::Impl::reclaim_idle() {
     std::shared_ptr<Session> victim;
     {
         std::lock_guard lock(idle_mutex);
-        while (!idle.empty() && !victim) {
-            victim = idle.front().lock();
-            idle.pop_front();
+        // An expired entry belongs to a session being destroyed, which removes it itself.
+        for (auto it = idle.begin(); it != idle.end() && !victim; ++it) {
+            if ((victim = it->lock())) {
+                victim->forget_idle_entry();
+                idle.erase(it);
+                break;
+            }
         }
     }
     if (!victim) return false;

@@ -171,6 +171,7 @@ int serve(const ServeOptions& options) {
     intake_options.address = host.intake.address;
     intake_options.port = static_cast<unsigned short>(host.intake.port);
     intake_options.max_body_bytes = host.max_body_bytes;
+    intake_options.max_connections = host.max_connections;
     HttpServer intake(io, intake_options, intake_handler);
 
     // The admin listener has its own thread, so slow admin queries never hold up intake.
