@@ -29,6 +29,12 @@ function(herald_add_plugin name)
     LIBRARY_OUTPUT_DIRECTORY ${ARG_OUTPUT_DIR})
   include(GNUInstallDirs)
   install(TARGETS ${target} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/herald/plugins)
+  if(HERALD_FUZZ)
+    # Fuzzing instruments the host; plugins are loaded as plain libraries (clang links sanitizer
+    # runtimes into executables only).
+    target_compile_options(${target} PRIVATE -fno-sanitize=all)
+    target_link_options(${target} PRIVATE -fno-sanitize=all)
+  endif()
   if(NOT HERALD_SANITIZE)
     # Sanitizer runtimes are resolved from the host at load time, so only plain builds can
     # insist that a plugin carries no undefined symbol.

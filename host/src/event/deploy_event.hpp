@@ -1,4 +1,4 @@
-// The deploy event (SPEC section 1): parsed, validated, and kept whole for plugins.
+// The deploy event (the contract in the README, "Sending events"): parsed, validated, and kept whole for plugins.
 #pragma once
 
 #include <map>

@@ -33,14 +33,14 @@ class TenantSafety : public ::testing::Test {
 
     // Writes and loads a host config with `extra` appended.
     void host(const std::string& extra) {
-        const auto file = dir_.write(
-            "herald.yaml",
-            "version: 1\nlisteners:\n  admin:\n    token: ${env:HERALD_ADMIN_TOKEN_T}\n"
-            "sources:\n  - name: ci\n    secrets: ['${file:secrets/source}']\n"
-            "routing:\n  directory: routing\n  fallback:\n    name: unrouted\n    type: slack\n"
-            "    settings: {webhook_url: '${env:PAYMENTS_SLACK}'}\n"
-            "tenants:\n  secrets_directory: team-secrets/{team}\n" +
-                extra);
+        const auto file =
+            dir_.write("herald.yaml",
+                       "version: 1\nlisteners:\n  admin:\n    token: ${env:HERALD_ADMIN_TOKEN_T}\n"
+                       "sources:\n  - name: ci\n    secrets: ['${file:secrets/source}']\n"
+                       "routing:\n  directory: routing\n  fallback:\n    name: unrouted\n    type: slack\n"
+                       "    settings: {webhook_url: '${env:PAYMENTS_SLACK}'}\n"
+                       "tenants:\n  secrets_directory: team-secrets/{team}\n" +
+                           extra);
         Diagnostics d;
         LoadOptions options;
         host_ = load_host_config(file, options, d);
@@ -58,7 +58,8 @@ class TenantSafety : public ::testing::Test {
         for (const auto& f : d.sorted()) {
             std::string text = f.text();
             const std::string prefix = dir_.path().string() + "/";
-            for (size_t p = text.find(prefix); p != std::string::npos; p = text.find(prefix)) text.erase(p, prefix.size());
+            for (size_t p = text.find(prefix); p != std::string::npos; p = text.find(prefix))
+                text.erase(p, prefix.size());
             out.push_back(text);
         }
         return out;
@@ -93,8 +94,9 @@ TEST_F(TenantSafety, TeamCanUseItsOwnPrefixAndWhatItIsGranted) {
 
 TEST_F(TenantSafety, HostLevelSecretsAreNeverReachableEvenWhenGrantedOrPrefixed) {
     host("  env_prefix: HERALD_\n  grants:\n    payments: ['${file:secrets/source}']\n");
-    team("payments", "version: 1\nteam: payments\nchannels:\n  - name: hook\n    type: webhook\n    settings:\n"
-                     "      url: ${env:HERALD_ADMIN_TOKEN_T}\n      secret: ${file:../secrets/source}\n");
+    team("payments",
+         "version: 1\nteam: payments\nchannels:\n  - name: hook\n    type: webhook\n    settings:\n"
+         "      url: ${env:HERALD_ADMIN_TOKEN_T}\n      secret: ${file:../secrets/source}\n");
     EXPECT_THAT(check(), ElementsAre("routing/payments.yaml:7:12: error: url: ${env:HERALD_ADMIN_TOKEN_T} holds a "
                                      "host-level secret (admin token or source secret); team files cannot use it",
                                      "routing/payments.yaml:8:15: error: secret: ${file:../secrets/source} holds a "
@@ -103,11 +105,13 @@ TEST_F(TenantSafety, HostLevelSecretsAreNeverReachableEvenWhenGrantedOrPrefixed)
 
 TEST_F(TenantSafety, SecretFilesStayInsideTheTeamsOwnDirectory) {
     std::filesystem::create_symlink(dir_.path() / "team-secrets/sre/key", dir_.path() / "team-secrets/payments/link");
-    team("payments", "version: 1\nteam: payments\nchannels:\n"
-                     "  - name: ok\n    type: slack\n    settings:\n      webhook_url: ${file:../team-secrets/payments/slack}\n"
-                     "  - name: sideways\n    type: pagerduty\n    settings:\n      routing_key: ${file:../team-secrets/sre/key}\n"
-                     "  - name: symlink\n    type: pagerduty\n    settings:\n      routing_key: ${file:../team-secrets/payments/link}\n"
-                     "  - name: absolute\n    type: pagerduty\n    settings:\n      routing_key: ${file:/etc/passwd}\n");
+    team("payments",
+         "version: 1\nteam: payments\nchannels:\n"
+         "  - name: ok\n    type: slack\n    settings:\n      webhook_url: ${file:../team-secrets/payments/slack}\n"
+         "  - name: sideways\n    type: pagerduty\n    settings:\n      routing_key: ${file:../team-secrets/sre/key}\n"
+         "  - name: symlink\n    type: pagerduty\n    settings:\n      routing_key: "
+         "${file:../team-secrets/payments/link}\n"
+         "  - name: absolute\n    type: pagerduty\n    settings:\n      routing_key: ${file:/etc/passwd}\n");
     const auto findings = check();
     const std::string rule =
         "team 'payments' may read secret files only inside team-secrets/payments (tenants.secrets_directory)";
@@ -119,26 +123,30 @@ TEST_F(TenantSafety, SecretFilesStayInsideTheTeamsOwnDirectory) {
 TEST_F(TenantSafety, ReferencesAreRefusedOutsideSecretSettings) {
     host("destinations:\n  hosts:\n    webhook: [hooks.example.com]\n");
     setenv("PAYMENTS_HOOK", "https://hooks.example.com/x", 1);
-    team("payments", "version: 1\nteam: payments\nchannels:\n  - name: hook\n    type: webhook\n    settings:\n"
-                     "      url: ${env:PAYMENTS_HOOK}\n      headers:\n        X-Leak: ${env:PAYMENTS_SLACK}\n");
+    team("payments",
+         "version: 1\nteam: payments\nchannels:\n  - name: hook\n    type: webhook\n    settings:\n"
+         "      url: ${env:PAYMENTS_HOOK}\n      headers:\n        X-Leak: ${env:PAYMENTS_SLACK}\n");
     EXPECT_THAT(check(), ElementsAre("routing/payments.yaml:9:17: error: headers.X-Leak: is not a secret setting; "
                                      "${env:...} and ${file:...} references are allowed only in settings the channel "
                                      "type declares secret"));
 }
 
 TEST_F(TenantSafety, DestinationsOutsideTheAllowlistAreRefused) {
-    team("sre", "version: 1\nteam: sre\nchannels:\n  - name: pager\n    type: pagerduty\n    settings:\n"
-                "      routing_key: ${env:SRE_PD_KEY}\n      events_url: https://collector.evil.example\n");
+    team("sre",
+         "version: 1\nteam: sre\nchannels:\n  - name: pager\n    type: pagerduty\n    settings:\n"
+         "      routing_key: ${env:SRE_PD_KEY}\n      events_url: https://collector.evil.example\n");
     setenv("PAYMENTS_HOOK", "https://hooks.example.com/x", 1);
-    team("payments", "version: 1\nteam: payments\nchannels:\n  - name: hook\n    type: webhook\n    settings:\n"
-                     "      url: ${env:PAYMENTS_HOOK}\n");
-    EXPECT_THAT(check(),
-                ElementsAre("routing/payments.yaml:7:12: error: url: destination host 'hooks.example.com' is not "
-                            "allowed for channel type 'webhook' (allowed: none; list hosts under "
-                            "destinations.hosts.webhook)",
-                            "routing/sre.yaml:8:19: error: events_url: destination host 'collector.evil.example' is not "
-                            "allowed for channel type 'pagerduty' (allowed: events.pagerduty.com, "
-                            "events.eu.pagerduty.com)"));
+    team("payments",
+         "version: 1\nteam: payments\nchannels:\n  - name: hook\n    type: webhook\n    settings:\n"
+         "      url: ${env:PAYMENTS_HOOK}\n");
+    EXPECT_THAT(
+        check(),
+        ElementsAre("routing/payments.yaml:7:12: error: url: destination host 'hooks.example.com' is not "
+                    "allowed for channel type 'webhook' (allowed: none; list hosts under "
+                    "destinations.hosts.webhook)",
+                    "routing/sre.yaml:8:19: error: events_url: destination host 'collector.evil.example' is not "
+                    "allowed for channel type 'pagerduty' (allowed: events.pagerduty.com, "
+                    "events.eu.pagerduty.com)"));
     // Not even in placeholder mode (config check in a repository without the secrets): plain
     // settings are checked all the same.
     EXPECT_THAT(check(SecretMode::placeholder), ElementsAre(HasSubstr("collector.evil.example")));
@@ -182,24 +190,28 @@ TEST_F(TenantSafety, CatchAllServicesBelongToTheFallback) {
 
 TEST_F(TenantSafety, DeviceAsSecretFileIsRefusedNotRead) {
     host("  grants:\n    payments: ['${file:/dev/zero}']\n");
-    team("payments", "version: 1\nteam: payments\nchannels:\n  - name: hook\n    type: pagerduty\n    settings:\n"
-                     "      routing_key: ${file:/dev/zero}\n");
-    EXPECT_THAT(check(), ElementsAre("routing/payments.yaml:7:20: error: routing_key: ${file:/dev/zero}: /dev/zero: not "
-                                     "a regular file (devices, FIFOs and sockets are refused)"));
+    team("payments",
+         "version: 1\nteam: payments\nchannels:\n  - name: hook\n    type: pagerduty\n    settings:\n"
+         "      routing_key: ${file:/dev/zero}\n");
+    EXPECT_THAT(check(),
+                ElementsAre("routing/payments.yaml:7:20: error: routing_key: ${file:/dev/zero}: /dev/zero: not "
+                            "a regular file (devices, FIFOs and sockets are refused)"));
 }
 
 TEST_F(TenantSafety, FifoAsSecretFileDoesNotHang) {
     const auto fifo = dir_.path() / "team-secrets/payments/fifo";
     ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
-    team("payments", "version: 1\nteam: payments\nchannels:\n  - name: hook\n    type: pagerduty\n    settings:\n"
-                     "      routing_key: ${file:../team-secrets/payments/fifo}\n");
+    team("payments",
+         "version: 1\nteam: payments\nchannels:\n  - name: hook\n    type: pagerduty\n    settings:\n"
+         "      routing_key: ${file:../team-secrets/payments/fifo}\n");
     EXPECT_THAT(check(), ElementsAre(HasSubstr("not a regular file")));
 }
 
 TEST_F(TenantSafety, OversizedSecretFileIsRefused) {
     dir_.write("team-secrets/payments/big", std::string(kMaxSecretFileBytes + 1, 'k'));
-    team("payments", "version: 1\nteam: payments\nchannels:\n  - name: hook\n    type: pagerduty\n    settings:\n"
-                     "      routing_key: ${file:../team-secrets/payments/big}\n");
+    team("payments",
+         "version: 1\nteam: payments\nchannels:\n  - name: hook\n    type: pagerduty\n    settings:\n"
+         "      routing_key: ${file:../team-secrets/payments/big}\n");
     EXPECT_THAT(check(), ElementsAre(HasSubstr("larger than the limit of 65536 bytes")));
 }
 
@@ -231,8 +243,9 @@ TEST_F(TenantSafety, ThousandsOfDistinctMistakesGiveABoundedNumberOfFindings) {
 }
 
 TEST_F(TenantSafety, NonLoopbackAdminListenerNeedsAToken) {
-    const auto file = dir_.write("bad.yaml", "version: 1\nlisteners:\n  admin:\n    address: 0.0.0.0\n"
-                                             "routing: {directory: routing}\n");
+    const auto file = dir_.write("bad.yaml",
+                                 "version: 1\nlisteners:\n  admin:\n    address: 0.0.0.0\n"
+                                 "routing: {directory: routing}\n");
     Diagnostics d;
     load_host_config(file, {}, d);
     EXPECT_THAT(d.findings().front().text(),
