@@ -12,7 +12,7 @@ namespace {
 using herald::DeployStatus;
 
 herald::RoutingTable build_table() {
-    herald::RoutingTable table;
+    herald::RoutingConfig table;
     for (int t = 0; t < 500; ++t) {
         herald::TeamConfig team;
         team.name = "team-" + std::to_string(t);
@@ -30,7 +30,7 @@ herald::RoutingTable build_table() {
             if (c == 3) channel->filter.labels = {{"region", "eu-*"}};
             team.channels.push_back(&table.add_channel(std::move(channel)));
         }
-        table.add_team(std::move(team));
+        table.teams.push_back(std::move(team));
     }
     for (int s = 0; s < 20; ++s) {
         herald::Subscription sub;
@@ -39,11 +39,10 @@ herald::RoutingTable build_table() {
         sub.services = {"svc-" + std::to_string(s * 7) + "-*"};
         sub.filter.statuses = {DeployStatus::failed};
         sub.filter.environments = {"production"};
-        sub.channel = table.teams()[static_cast<size_t>(s)].channels[0];
-        table.add_subscription(std::move(sub));
+        sub.channel = table.teams[static_cast<size_t>(s)].channels[0];
+        table.subscriptions.push_back(std::move(sub));
     }
-    table.finish();
-    return table;
+    return herald::RoutingTable(std::move(table));
 }
 
 herald::DeployEvent event(const std::string& service) {

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "config/config_loader.hpp"
+#include "routing/routing_loader.hpp"
 
 namespace {
 

@@ -4,8 +4,8 @@
 #include <iterator>
 #include <variant>
 
-#include "plugins/channel_instance.hpp"
-#include "plugins/plugin_registry.hpp"
+#include "plugin_host/channel_instance.hpp"
+#include "plugin_host/plugin_registry.hpp"
 #include "support/run_process.hpp"
 
 namespace herald {

@@ -7,8 +7,8 @@
 #include <string>
 #include <variant>
 
-#include "plugins/channel_instance.hpp"
-#include "plugins/plugin_registry.hpp"
+#include "plugin_host/channel_instance.hpp"
+#include "plugin_host/plugin_registry.hpp"
 
 namespace herald::test {
 

@@ -11,7 +11,7 @@
 #include <map>
 #include <mutex>
 
-#include "intake/http_server.hpp"
+#include "http/http_server.hpp"
 
 namespace herald::fake {
 

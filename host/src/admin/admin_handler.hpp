@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "intake/http_server.hpp"
+#include "http/http_server.hpp"
 #include "store/group_commit.hpp"
 
 namespace herald {

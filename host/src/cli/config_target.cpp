@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "config/config_reading.hpp"
+#include "plugin_host/plugin_dirs.hpp"
 
 namespace herald::cli {
 namespace {
@@ -18,19 +19,6 @@ bool looks_like_host_config(const std::filesystem::path& path) {
 }
 
 }  // namespace
-
-std::filesystem::path default_plugin_dir() {
-    if (const char* env = std::getenv("HERALD_PLUGIN_DIR"); env != nullptr && *env != '\0') return env;
-    std::error_code ec;
-    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-    if (!ec) {
-        const auto prefix = exe.parent_path().parent_path();
-        for (const auto& candidate : {prefix / "plugins", prefix / "lib" / "herald" / "plugins"}) {
-            if (std::filesystem::is_directory(candidate, ec)) return candidate;
-        }
-    }
-    return "plugins";
-}
 
 std::unique_ptr<ConfigTarget> load_target(const std::filesystem::path& path,
                                           const std::optional<std::string>& plugin_dir_option,

@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "config/config_loader.hpp"
+#include "routing/routing_loader.hpp"
 
 namespace herald::cli {
 
@@ -23,9 +23,5 @@ struct ConfigTarget {
 std::unique_ptr<ConfigTarget> load_target(const std::filesystem::path& path,
                                           const std::optional<std::string>& plugin_dir_option,
                                           const LoadOptions& options, Diagnostics& diagnostics);
-
-// Where plugins live when nothing says: $HERALD_PLUGIN_DIR, else next to the binary
-// (build/bin/herald -> build/plugins; /usr/local/bin/herald -> /usr/local/lib/herald/plugins).
-std::filesystem::path default_plugin_dir();
 
 }  // namespace herald::cli

@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "config/config_model.hpp"
+#include "common/secret_masking.hpp"
 #include "config/diagnostics.hpp"
-#include "plugins/plugin_registry.hpp"
-#include "routing/routing_table.hpp"
+#include "plugin_host/plugin_registry.hpp"
 
 namespace herald {
 
@@ -35,10 +35,9 @@ HostConfig load_host_config(const std::filesystem::path& file, const LoadOptions
 // Loads every *.yaml / *.yml file of `routing_path` (a directory, or a single team file),
 // creating one plugin instance per channel. `host`, when given, supplies delivery overrides
 // and the fallback channel (read from its file's routing.fallback).
-RoutingTable load_routing(const std::filesystem::path& routing_path, const HostConfig* host,
-                          const PluginRegistry& plugins, const LoadOptions& options, Diagnostics& diagnostics);
+RoutingConfig load_routing_config(const std::filesystem::path& routing_path, const HostConfig* host,
+                                  const PluginRegistry& plugins, const LoadOptions& options,
+                                  Diagnostics& diagnostics);
 
-// Replaces each secret value in `text` with "****".
-std::string mask_secrets(std::string text, const std::vector<std::string>& secrets);
 
 }  // namespace herald

@@ -12,7 +12,7 @@
 #include "config/diagnostics.hpp"
 #include "config/tenant_policy.hpp"
 #include "event/deploy_event.hpp"
-#include "plugins/channel_instance.hpp"
+#include "plugin_host/channel_instance.hpp"
 
 namespace herald {
 
@@ -81,6 +81,19 @@ struct TeamConfig {
     SourceMark at;
     std::vector<std::string> services;  // exact names and globs as written
     std::vector<ChannelConfig*> channels;
+};
+
+// Everything the routing directory (and the host's fallback) defines, as loaded. The routing
+// stage indexes it into a RoutingTable. Channels are owned here; teams and subscriptions point
+// at them.
+struct RoutingConfig {
+    std::vector<std::unique_ptr<ChannelConfig>> channels;
+    std::vector<TeamConfig> teams;
+    std::vector<Subscription> subscriptions;
+    ChannelConfig* fallback = nullptr;
+
+    ChannelConfig& add_channel(std::unique_ptr<ChannelConfig> channel);
+    const TeamConfig* find_team(const std::string& name) const;
 };
 
 struct ListenerConfig {

@@ -5,7 +5,7 @@
 #include "config/channel_settings.hpp"
 #include "config/config_loader.hpp"
 #include "config/config_reading.hpp"
-#include "routing/glob.hpp"
+#include "common/glob.hpp"
 
 namespace herald {
 namespace {
@@ -110,7 +110,7 @@ struct OwnedService {
     SourceMark at;
 };
 
-void read_team_file(const std::filesystem::path& path, RoutingTable& table, std::vector<OwnedService>& owned,
+void read_team_file(const std::filesystem::path& path, RoutingConfig& table, std::vector<OwnedService>& owned,
                     Context& ctx) {
     const std::string file = path.string();
     const YAML::Node root = load_yaml_file(path, ctx.d, ctx.limits.max_file_bytes);
@@ -214,13 +214,13 @@ void read_team_file(const std::filesystem::path& path, RoutingTable& table, std:
                 continue;
             }
             sub.channel = it->second;
-            table.add_subscription(std::move(sub));
+            table.subscriptions.push_back(std::move(sub));
         }
     }
-    table.add_team(std::move(team));
+    table.teams.push_back(std::move(team));
 }
 
-void read_fallback(RoutingTable& table, Context& ctx) {
+void read_fallback(RoutingConfig& table, Context& ctx) {
     if (ctx.host == nullptr) return;
     Diagnostics ignored;  // the host config's own findings were reported when it was loaded
     const YAML::Node root = load_yaml_file(ctx.host->file, ignored);
@@ -233,7 +233,7 @@ void read_fallback(RoutingTable& table, Context& ctx) {
     auto channel = read_channel(fallback, ctx.host->file, "", {}, ctx);  // host-level: no tenant bounds
     if (!channel) return;
     channel->fallback = true;
-    table.set_fallback(&table.add_channel(std::move(channel)));
+    table.fallback = &table.add_channel(std::move(channel));
 }
 
 std::string where(const SourceMark& at) { return at.file + ":" + std::to_string(at.line); }
@@ -309,9 +309,9 @@ std::vector<std::filesystem::path> list_team_files(const std::filesystem::path& 
 
 }  // namespace
 
-RoutingTable load_routing(const std::filesystem::path& routing_path, const HostConfig* host,
-                          const PluginRegistry& plugins, const LoadOptions& options, Diagnostics& d) {
-    RoutingTable table;
+RoutingConfig load_routing_config(const std::filesystem::path& routing_path, const HostConfig* host,
+                                  const PluginRegistry& plugins, const LoadOptions& options, Diagnostics& d) {
+    RoutingConfig table;
     static const HostConfig kDefaults;
     const HostConfig& policy = host != nullptr ? *host : kDefaults;
     Context ctx{plugins, host, options, d, policy.tenants, policy.destinations, policy.routing_limits};
@@ -326,7 +326,6 @@ RoutingTable load_routing(const std::filesystem::path& routing_path, const HostC
                 d.warning({host->file, 0, 0}, "delivery overrides for unknown channel type '" + type + "'");
         }
     }
-    table.finish();
     return table;
 }
 

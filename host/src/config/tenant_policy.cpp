@@ -2,7 +2,7 @@
 
 #include <boost/url/parse.hpp>
 
-#include "routing/glob.hpp"
+#include "common/glob.hpp"
 
 namespace herald {
 namespace {

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/log.hpp"
+#include "common/secret_masking.hpp"
 
 namespace herald {
 namespace {
@@ -22,15 +23,19 @@ std::string excerpt(const std::string& body, const std::vector<std::string>& sec
 
 }  // namespace
 
-Dispatcher::Dispatcher(ConfigSource config, GroupCommitter& committer, std::unique_ptr<StoreReader> reader,
-                       const Clock& clock, DispatcherOptions options, HeraldMetrics* metrics)
+Dispatcher::Dispatcher(ConfigSource config, JobUpdateSink& updates, std::unique_ptr<StoreReader> reader,
+                       const Clock& clock, std::unique_ptr<Transport> transport, DispatcherOptions options,
+                       HeraldMetrics* metrics)
     : config_(std::move(config)),
-      committer_(committer),
+      updates_(updates),
       reader_(std::move(reader)),
       clock_(clock),
+      transport_(std::move(transport)),
       options_(options),
       metrics_(metrics),
-      transport_(options.transport) {}
+      random_(options.random_seed != 0 ? options.random_seed : std::random_device{}()) {}
+
+Dispatcher::~Dispatcher() { stop(0); }
 
 // The oldest open job is at the head of some FIFO (each FIFO is in acceptance order).
 void Dispatcher::refresh_oldest(int64_t now) {
@@ -43,8 +48,6 @@ void Dispatcher::refresh_oldest(int64_t now) {
     }
     counters_.oldest_open_accepted_ms.store(oldest);
 }
-
-Dispatcher::~Dispatcher() { stop(0); }
 
 void Dispatcher::load(std::vector<OpenJob> jobs) {
     for (auto& job : jobs) {
@@ -61,7 +64,7 @@ void Dispatcher::stop(int64_t grace_ms) {
     if (!thread_.joinable()) return;
     stop_deadline_ms_.store(clock_.now_unix_ms() + grace_ms);
     stopping_.store(true);
-    transport_.wakeup();
+    transport_->wakeup();
     thread_.join();
 }
 
@@ -71,7 +74,7 @@ void Dispatcher::on_new_jobs(std::vector<OpenJob> jobs, std::shared_ptr<const Ev
         for (auto& job : jobs) inbox_.push_back({std::move(job), event});
     }
     counters_.open_jobs.fetch_add(static_cast<int64_t>(jobs.size()));
-    transport_.wakeup();
+    transport_->wakeup();
 }
 
 void Dispatcher::take_inbox() {
@@ -98,31 +101,32 @@ void Dispatcher::schedule(const std::string& key, Fifo& fifo, int64_t due_ms) {
 }
 
 void Dispatcher::run() {
-    while (true) {
-        take_inbox();
-        const int64_t now = clock_.now_unix_ms();
-        refresh_oldest(now);
-        if (stopping_.load() && (in_flight_.empty() || now >= stop_deadline_ms_.load())) break;
-
-        while (!stopping_.load() && !ready_.empty() && ready_.top().first <= now &&
-               in_flight_.size() < options_.max_in_flight) {
-            auto [due, key] = ready_.top();
-            ready_.pop();
-            auto it = fifos_.find(key);
-            if (it == fifos_.end() || it->second.busy || it->second.due_ms != due || it->second.jobs.empty()) continue;
-            start_head(key, now);
-        }
-        int timeout = 1000;
-        if (!ready_.empty() && in_flight_.size() < options_.max_in_flight && !stopping_.load()) {
-            timeout = static_cast<int>(std::clamp<int64_t>(ready_.top().first - now, 0, 1000));
-        }
-        if (stopping_.load()) timeout = 50;
-        for (auto& result : transport_.perform(timeout)) complete(std::move(result));
+    while (!stopping_.load() || (!in_flight_.empty() && clock_.now_unix_ms() < stop_deadline_ms_.load())) {
+        step(stopping_.load() ? 50 : 1000);
     }
     if (!in_flight_.empty()) {
         spdlog::warn("dispatch: {} deliveries still in flight at the end of the grace period; they stay pending",
                      in_flight_.size());
     }
+}
+
+void Dispatcher::step(int max_wait_ms) {
+    take_inbox();
+    const int64_t now = clock_.now_unix_ms();
+    refresh_oldest(now);
+    while (!stopping_.load() && !ready_.empty() && ready_.top().first <= now &&
+           in_flight_.size() < options_.max_in_flight) {
+        auto [due, key] = ready_.top();
+        ready_.pop();
+        auto it = fifos_.find(key);
+        if (it == fifos_.end() || it->second.busy || it->second.due_ms != due || it->second.jobs.empty()) continue;
+        start_head(key, now);
+    }
+    int timeout = max_wait_ms;
+    if (!ready_.empty() && in_flight_.size() < options_.max_in_flight && !stopping_.load()) {
+        timeout = static_cast<int>(std::clamp<int64_t>(ready_.top().first - now, 0, max_wait_ms));
+    }
+    for (auto& result : transport_->perform(timeout)) complete(std::move(result));
 }
 
 JobUpdate Dispatcher::update_for(const OpenJob& job, JobState state) const {
@@ -146,6 +150,36 @@ int64_t Dispatcher::backoff_ms(const DeliveryPolicy& policy, uint32_t attempt) {
     return static_cast<int64_t>(delay / 2 + jitter(random_));
 }
 
+std::optional<std::string> Dispatcher::render_head(Fifo& fifo, const RuntimeConfig& config,
+                                                   const ChannelConfig& channel) {
+    const QueuedJob& head = fifo.jobs.front();
+    const OpenJob& job = head.job;
+    const EventRecord& event = *head.event;
+    RenderContext ctx;
+    ctx.attempt = job.attempts + 1;
+    ctx.is_recovery = event.recovery.is_recovery;
+    ctx.failures_before = event.recovery.failures_before;
+    ctx.failing_since_unix_ms = event.recovery.failing_since_ms;
+    ctx.accepted_at_unix_ms = event.accepted_at_ms;
+    ctx.previous_receipt = reader_->receipt(job.target.destination_hash, job.deployment_id).value_or("");
+    ctx.team = job.target.team;
+    ctx.channel_name = job.target.channel;
+    auto rendered = channel.instance->render(event.json, ctx);
+    if (auto* error = std::get_if<std::string>(&rendered)) {
+        return "render failed: " + mask_secrets(*error, channel.secret_values);
+    }
+    HttpRequest& request = std::get<HttpRequest>(rendered);
+    if (!request.skip) {
+        // The host's allowlist binds every request, whatever the plugin built it from.
+        if (auto refused = check_destination(config.host.destinations, channel.type, request.url)) return refused;
+    }
+    fifo.rate_key = !channel.policy.rate_limit_key.empty() ? "key:" + channel.policy.rate_limit_key
+                    : !request.rate_limit_key.empty()      ? "plugin:" + request.rate_limit_key
+                                                           : "url:" + request.url;
+    fifo.rendered = std::move(request);
+    return std::nullopt;
+}
+
 void Dispatcher::start_head(const std::string& key, int64_t now) {
     Fifo& fifo = fifos_[key];
     QueuedJob& head = fifo.jobs.front();
@@ -153,56 +187,26 @@ void Dispatcher::start_head(const std::string& key, int64_t now) {
     auto config = config_();
     const ChannelConfig* channel = config->channel(job.target.team, job.target.channel);
 
-    auto dead = [&](const std::string& reason) {
-        counters_.dead_letters.fetch_add(1);
-        if (metrics_ != nullptr) metrics_->delivery(job.target.channel_type, "dead");
-        const std::string event_id = head.event ? head.event->id : "seq:" + std::to_string(job.event_seq);
-        log::event(spdlog::level::warn, {event_id, job.target.team, job.target.channel, job.attempts + 1},
-                   "dispatch: dead-lettered: " + reason);
-        JobUpdate u = update_for(job, JobState::dead);
-        u.dead_reason = reason;
-        finish_head(key, fifo, std::move(u), now);
-    };
+    const std::string& type = job.target.channel_type;
     if (channel == nullptr) {
-        return dead("channel '" + job.target.team + "/" + job.target.channel + "' is no longer configured");
+        return dead_letter(key, fifo, type,
+                           "channel '" + job.target.team + "/" + job.target.channel + "' is no longer configured",
+                           std::nullopt, now);
     }
-    if (!channel->instance) return dead("channel has no plugin instance");
+    if (!channel->instance) return dead_letter(key, fifo, type, "channel has no plugin instance", std::nullopt, now);
     if (!head.event) {
         auto record = reader_->event(job.event_seq);
-        if (!record) return dead("event record missing from the store");
+        if (!record) return dead_letter(key, fifo, type, "event record missing from the store", std::nullopt, now);
         head.event = std::make_shared<const EventRecord>(std::move(*record));
     }
-    const EventRecord& event = *head.event;
-
     if (!fifo.rendered) {
-        RenderContext ctx;
-        ctx.attempt = job.attempts + 1;
-        ctx.is_recovery = event.recovery.is_recovery;
-        ctx.failures_before = event.recovery.failures_before;
-        ctx.failing_since_unix_ms = event.recovery.failing_since_ms;
-        ctx.accepted_at_unix_ms = event.accepted_at_ms;
-        ctx.previous_receipt = reader_->receipt(job.target.destination_hash, job.deployment_id).value_or("");
-        ctx.team = job.target.team;
-        ctx.channel_name = job.target.channel;
-        auto rendered = channel->instance->render(event.json, ctx);
-        if (auto* error = std::get_if<std::string>(&rendered)) {
-            return dead("render failed: " + mask_secrets(*error, channel->secret_values));
+        if (auto refused = render_head(fifo, *config, *channel)) {
+            return dead_letter(key, fifo, channel->type, *refused, std::nullopt, now);
         }
-        HttpRequest& request = std::get<HttpRequest>(rendered);
-        if (!request.skip) {
-            // The host's allowlist binds every request, whatever the plugin built it from.
-            if (auto refused = check_destination(config->host.destinations, channel->type, request.url)) {
-                return dead(*refused);
-            }
-        }
-        if (request.skip) {
+        if (fifo.rendered->skip) {
             if (metrics_ != nullptr) metrics_->delivery(channel->type, "skipped");
             return finish_head(key, fifo, update_for(job, JobState::skipped), now);
         }
-        fifo.rate_key = !channel->policy.rate_limit_key.empty() ? "key:" + channel->policy.rate_limit_key
-                        : !request.rate_limit_key.empty()       ? "plugin:" + request.rate_limit_key
-                                                                : "url:" + request.url;
-        fifo.rendered = std::move(request);
     }
 
     const DeliveryPolicy& policy = channel->policy;
@@ -214,7 +218,7 @@ void Dispatcher::start_head(const std::string& key, int64_t now) {
     const uint64_t token = next_token_++;
     in_flight_[token] = {key, now, config, channel};
     fifo.busy = true;
-    transport_.start(token, *fifo.rendered);
+    transport_->start(token, *fifo.rendered);
 }
 
 void Dispatcher::complete(TransportResult result) {
@@ -227,18 +231,18 @@ void Dispatcher::complete(TransportResult result) {
     const EventRecord& event = *fifo.jobs.front().event;
     const ChannelConfig& channel = *flight.channel;
     const int64_t now = clock_.now_unix_ms();
-    const uint32_t attempt = job.attempts + 1;
 
-    AttemptRecord record;
-    record.number = attempt;
-    record.started_at_ms = flight.started_ms;
-    record.latency_ms = result.latency_ms;
-    record.status_code = result.ok ? result.response.status_code : 0;
+    Attempt attempt;
+    attempt.fifo_key = flight.fifo_key;
+    attempt.channel = flight.channel;
+    attempt.record.number = job.attempts + 1;
+    attempt.record.started_at_ms = flight.started_ms;
+    attempt.record.latency_ms = result.latency_ms;
+    attempt.record.status_code = result.ok ? result.response.status_code : 0;
 
     Classification verdict;
     if (!result.ok) {
         verdict = {HERALD_OUTCOME_RETRY, -1, result.error, {}};
-        record.outcome = "transport_error";
     } else {
         auto classified = channel.instance->classify(event.json, result.response);
         if (auto* error = std::get_if<std::string>(&classified)) {
@@ -247,87 +251,108 @@ void Dispatcher::complete(TransportResult result) {
             verdict = std::get<Classification>(classified);
         }
     }
-    const std::string reason = mask_secrets(verdict.reason, channel.secret_values);
-    record.error = reason;
-    job.attempts = attempt;
+    attempt.reason = mask_secrets(verdict.reason, channel.secret_values);
+    attempt.record.error = attempt.reason;
+    attempt.body_excerpt = result.ok ? excerpt(result.response.body, channel.secret_values) : "";
+    job.attempts = attempt.record.number;
 
-    const log::EventFields fields{event.id, job.target.team, job.target.channel, attempt};
-    if (verdict.outcome == HERALD_OUTCOME_DELIVERED || verdict.outcome == HERALD_OUTCOME_ACCEPTED) {
-        const bool confirmed = verdict.outcome == HERALD_OUTCOME_DELIVERED;
-        record.outcome = confirmed ? "delivered" : "accepted";
-        if (metrics_ != nullptr) {
-            metrics_->delivery(channel.type, record.outcome);
-            metrics_->delivery_latency(channel.type, confirmed,
-                                       static_cast<double>(now - event.accepted_at_ms) / 1000.0);
+    switch (verdict.outcome) {
+        case HERALD_OUTCOME_DELIVERED:
+        case HERALD_OUTCOME_ACCEPTED:
+            return delivered(fifo, verdict, std::move(attempt), now);
+        case HERALD_OUTCOME_REJECTED: {
+            attempt.record.outcome = "rejected";
+            // Copies first: the arguments' order of evaluation is unspecified and `attempt` moves.
+            const std::string key = attempt.fifo_key;
+            std::string why = "rejected by the channel: " + attempt.reason;
+            return dead_letter(key, fifo, channel.type, std::move(why), std::move(attempt), now);
         }
-        log::event(spdlog::level::debug, fields,
-                   fmt::format("dispatch: {} (HTTP {}, {} ms)", record.outcome, record.status_code, record.latency_ms));
-        JobUpdate u = update_for(job, confirmed ? JobState::delivered : JobState::accepted);
-        u.attempt = record;
-        if (!verdict.receipt.empty()) u.receipt = verdict.receipt;
-        return finish_head(flight.fifo_key, fifo, std::move(u), now);
+        case HERALD_OUTCOME_RETRY:
+            break;
     }
+    attempt.record.outcome = result.ok ? "retry" : "transport_error";
+    retry_later(fifo, verdict, std::move(attempt), now);
+}
 
-    const std::string body_excerpt = result.ok ? excerpt(result.response.body, channel.secret_values) : "";
-    if (verdict.outcome == HERALD_OUTCOME_REJECTED) {
-        record.outcome = "rejected";
-        counters_.dead_letters.fetch_add(1);
-        if (metrics_ != nullptr) metrics_->delivery(channel.type, "dead");
-        log::event(spdlog::level::warn, fields,
-                   fmt::format("dispatch: rejected (HTTP {}): {}; dead-lettered", record.status_code, reason));
-        JobUpdate u = update_for(job, JobState::dead);
-        u.attempt = record;
-        u.last_error = reason;
-        u.response_excerpt = body_excerpt;
-        u.dead_reason = "rejected by the channel: " + reason;
-        return finish_head(flight.fifo_key, fifo, std::move(u), now);
+void Dispatcher::delivered(Fifo& fifo, const Classification& verdict, Attempt attempt, int64_t now) {
+    const OpenJob& job = fifo.jobs.front().job;
+    const EventRecord& event = *fifo.jobs.front().event;
+    const ChannelConfig& channel = *attempt.channel;
+    const bool confirmed = verdict.outcome == HERALD_OUTCOME_DELIVERED;
+    attempt.record.outcome = confirmed ? "delivered" : "accepted";
+    if (metrics_ != nullptr) {
+        metrics_->delivery(channel.type, attempt.record.outcome);
+        metrics_->delivery_latency(channel.type, confirmed, static_cast<double>(now - event.accepted_at_ms) / 1000.0);
     }
+    log::event(spdlog::level::debug, {event.id, job.target.team, job.target.channel, attempt.record.number},
+               fmt::format("dispatch: {} (HTTP {}, {} ms)", attempt.record.outcome, attempt.record.status_code,
+                           attempt.record.latency_ms));
+    JobUpdate u = update_for(job, confirmed ? JobState::delivered : JobState::accepted);
+    u.attempt = attempt.record;
+    if (!verdict.receipt.empty()) u.receipt = verdict.receipt;
+    finish_head(attempt.fifo_key, fifo, std::move(u), now);
+}
 
-    // Retry: honour Retry-After, and let a 429 pause this destination's rate-limit key only.
-    if (!result.ok)
-        record.outcome = "transport_error";
-    else
-        record.outcome = "retry";
+// Honours Retry-After, lets a 429 pause this destination's rate-limit key only, and gives up
+// (dead-letter) past the channel's retry count or time bound.
+void Dispatcher::retry_later(Fifo& fifo, const Classification& verdict, Attempt attempt, int64_t now) {
+    OpenJob& job = fifo.jobs.front().job;
+    const ChannelConfig& channel = *attempt.channel;
     const DeliveryPolicy& policy = channel.policy;
-    int64_t delay = backoff_ms(policy, attempt);
+    const uint32_t number = attempt.record.number;
+    int64_t delay = backoff_ms(policy, number);
     if (verdict.retry_after_ms >= 0) {
         delay = std::max(delay, verdict.retry_after_ms);
         limiter_.pause_until(fifo.rate_key, now + verdict.retry_after_ms);
-    } else if (record.status_code == 429) {
+    } else if (attempt.record.status_code == 429) {
         limiter_.pause_until(fifo.rate_key, now + delay);
     }
-    const bool out_of_retries = attempt > policy.max_retries;
+    const bool out_of_retries = number > policy.max_retries;
     const bool out_of_time =
         policy.give_up_after_ms > 0 && now + delay - job.first_attempt_at_ms > policy.give_up_after_ms;
     if (out_of_retries || out_of_time) {
-        counters_.dead_letters.fetch_add(1);
-        if (metrics_ != nullptr) metrics_->delivery(channel.type, "dead");
-        const std::string why = out_of_retries ? "gave up after " + std::to_string(attempt) + " attempts"
+        const std::string why = out_of_retries ? "gave up after " + std::to_string(number) + " attempts"
                                                : "gave up: next retry would pass the " +
                                                      std::to_string(policy.give_up_after_ms / 1000) + " s limit";
-        log::event(spdlog::level::warn, fields, fmt::format("dispatch: dead-lettered: {}: {}", why, reason));
-        JobUpdate u = update_for(job, JobState::dead);
-        u.attempt = record;
-        u.last_error = reason;
-        u.response_excerpt = body_excerpt;
-        u.dead_reason = why + "; last error: " + reason;
-        return finish_head(flight.fifo_key, fifo, std::move(u), now);
+        const std::string key = attempt.fifo_key;
+        std::string full = why + "; last error: " + attempt.reason;
+        return dead_letter(key, fifo, channel.type, std::move(full), std::move(attempt), now);
     }
     if (metrics_ != nullptr) metrics_->retry(channel.type);
-    log::event(spdlog::level::info, fields, fmt::format("dispatch: will retry in {} ms: {}", delay, reason));
+    log::event(spdlog::level::info, {fifo.jobs.front().event->id, job.target.team, job.target.channel, number},
+               fmt::format("dispatch: will retry in {} ms: {}", delay, attempt.reason));
     job.state = JobState::retry;
     job.next_attempt_at_ms = now + delay;
     JobUpdate u = update_for(job, JobState::retry);
-    u.attempt = record;
-    u.last_error = reason;
-    u.response_excerpt = body_excerpt;
-    committer_.submit_updates({std::move(u)});
+    u.attempt = attempt.record;
+    u.last_error = attempt.reason;
+    u.response_excerpt = attempt.body_excerpt;
+    updates_.submit_updates({std::move(u)});
     fifo.rendered.reset();  // the next attempt renders again (attempt number, receipts)
-    schedule(flight.fifo_key, fifo, job.next_attempt_at_ms);
+    schedule(attempt.fifo_key, fifo, job.next_attempt_at_ms);
+}
+
+void Dispatcher::dead_letter(const std::string& key, Fifo& fifo, const std::string& channel_type, std::string why,
+                             std::optional<Attempt> attempt, int64_t now) {
+    const QueuedJob& head = fifo.jobs.front();
+    const OpenJob& job = head.job;
+    counters_.dead_letters.fetch_add(1);
+    if (metrics_ != nullptr) metrics_->delivery(channel_type, "dead");
+    const std::string event_id = head.event ? head.event->id : "seq:" + std::to_string(job.event_seq);
+    log::event(spdlog::level::warn, {event_id, job.target.team, job.target.channel, job.attempts + (attempt ? 0 : 1)},
+               "dispatch: dead-lettered: " + why);
+    JobUpdate u = update_for(job, JobState::dead);
+    u.dead_reason = std::move(why);
+    if (attempt) {
+        u.attempt = attempt->record;
+        u.last_error = attempt->reason;
+        u.response_excerpt = attempt->body_excerpt;
+    }
+    finish_head(key, fifo, std::move(u), now);
 }
 
 void Dispatcher::finish_head(const std::string& key, Fifo& fifo, JobUpdate update, int64_t now) {
-    committer_.submit_updates({std::move(update)});
+    updates_.submit_updates({std::move(update)});
     counters_.open_jobs.fetch_sub(1);
     fifo.jobs.pop_front();
     fifo.rendered.reset();

@@ -1,9 +1,12 @@
-// The dispatcher thread: turns open jobs into HTTP requests through their channel's plugin,
-// sends them with the transport, and records every outcome through the group committer.
+// The dispatcher: turns open jobs into HTTP requests through their channel's plugin, sends them
+// with the transport, and reports every outcome to the update sink (the group committer).
 //
-// Ordering: jobs of one destination and one service+environment form a FIFO; only its head is
-// ever in flight, and a head being retried holds the rest back, so a "recovered" never
-// overtakes its "failed". Different FIFOs proceed independently.
+// Ordering: jobs of one channel and one service+environment form a FIFO; only its head is ever
+// in flight, and a head being retried holds the rest back, so a "recovered" never overtakes its
+// "failed". Different FIFOs proceed independently.
+//
+// Everything it depends on is injected (configuration, update sink, store reader, clock,
+// transport), so its rules can be driven step by step in tests with fake time.
 #pragma once
 
 #include <atomic>
@@ -17,17 +20,17 @@
 #include <unordered_map>
 
 #include "common/clock.hpp"
-#include "config/runtime_config.hpp"
 #include "dispatch/rate_limiter.hpp"
 #include "metrics/herald_metrics.hpp"
+#include "routing/runtime_config.hpp"
 #include "store/group_commit.hpp"
-#include "transport/curl_transport.hpp"
+#include "transport/transport.hpp"
 
 namespace herald {
 
 struct DispatcherOptions {
     size_t max_in_flight = 256;
-    TransportOptions transport;
+    uint64_t random_seed = 0;  // 0: seeded from the system (tests fix it for exact jitter)
 };
 
 // State the dispatcher shares with intake (backlog) and the metrics gauges.
@@ -41,21 +44,28 @@ class Dispatcher final : public NewJobSink {
  public:
     using ConfigSource = std::function<std::shared_ptr<const RuntimeConfig>()>;
 
-    Dispatcher(ConfigSource config, GroupCommitter& committer, std::unique_ptr<StoreReader> reader, const Clock& clock,
-               DispatcherOptions options = {}, HeraldMetrics* metrics = nullptr);
+    Dispatcher(ConfigSource config, JobUpdateSink& updates, std::unique_ptr<StoreReader> reader, const Clock& clock,
+               std::unique_ptr<Transport> transport, DispatcherOptions options = {}, HeraldMetrics* metrics = nullptr);
     ~Dispatcher() override;
 
     // Jobs found open at start-up (in acceptance order); call before start().
     void load(std::vector<OpenJob> jobs);
+    // Runs step() on a thread of its own until stop().
     void start();
     // Stops starting requests, waits up to grace_ms for those in flight, then returns. Jobs not
     // finished stay open in the store and are sent after the next start.
     void stop(int64_t grace_ms);
 
+    // One round: takes new jobs, starts every head that is due (within rate limits and the
+    // in-flight cap), then waits up to max_wait_ms for the transport and handles what finished.
+    // The thread calls it in a loop; tests call it directly.
+    void step(int max_wait_ms);
+
     void on_new_jobs(std::vector<OpenJob> jobs, std::shared_ptr<const EventRecord> event) override;
 
     const DispatchCounters& counters() const { return counters_; }
     DispatchCounters& counters() { return counters_; }
+    size_t in_flight() const { return in_flight_.size(); }
 
  private:
     struct QueuedJob {
@@ -75,6 +85,14 @@ class Dispatcher final : public NewJobSink {
         std::shared_ptr<const RuntimeConfig> config;
         const ChannelConfig* channel = nullptr;
     };
+    // What became of one attempt, as the dead-letter, retry and success paths need it.
+    struct Attempt {
+        std::string fifo_key;
+        const ChannelConfig* channel = nullptr;
+        AttemptRecord record;
+        std::string reason;
+        std::string body_excerpt;
+    };
 
     void run();
     void take_inbox();
@@ -82,22 +100,29 @@ class Dispatcher final : public NewJobSink {
     void enqueue(QueuedJob job);
     void schedule(const std::string& key, Fifo& fifo, int64_t due_ms);
     void start_head(const std::string& key, int64_t now);
+    // Renders the head's request into fifo.rendered; a reason when it cannot be sent.
+    std::optional<std::string> render_head(Fifo& fifo, const RuntimeConfig& config, const ChannelConfig& channel);
     void complete(TransportResult result);
+    void delivered(Fifo& fifo, const Classification& verdict, Attempt attempt, int64_t now);
+    void retry_later(Fifo& fifo, const Classification& verdict, Attempt attempt, int64_t now);
+    // The one way a job reaches the dead-letter queue.
+    void dead_letter(const std::string& key, Fifo& fifo, const std::string& channel_type, std::string why,
+                     std::optional<Attempt> attempt, int64_t now);
     void finish_head(const std::string& key, Fifo& fifo, JobUpdate update, int64_t now);
     JobUpdate update_for(const OpenJob& job, JobState state) const;
     int64_t backoff_ms(const DeliveryPolicy& policy, uint32_t attempt);
 
     ConfigSource config_;
-    GroupCommitter& committer_;
+    JobUpdateSink& updates_;
     std::unique_ptr<StoreReader> reader_;
     const Clock& clock_;
+    std::unique_ptr<Transport> transport_;
     DispatcherOptions options_;
     HeraldMetrics* metrics_;
     int64_t oldest_refreshed_ms_ = 0;
-    CurlTransport transport_;
     DispatchCounters counters_;
     RateLimiter limiter_;
-    std::mt19937_64 random_{std::random_device{}()};
+    std::mt19937_64 random_;
 
     std::unordered_map<std::string, Fifo> fifos_;
     using Due = std::pair<int64_t, std::string>;

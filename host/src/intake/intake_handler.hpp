@@ -7,8 +7,8 @@
 #include <memory>
 
 #include "common/clock.hpp"
-#include "config/runtime_config.hpp"
-#include "intake/http_server.hpp"
+#include "routing/runtime_config.hpp"
+#include "http/http_server.hpp"
 #include "metrics/herald_metrics.hpp"
 #include "store/group_commit.hpp"
 

@@ -2,48 +2,17 @@
 
 #include <algorithm>
 
-#include "routing/glob.hpp"
+#include "common/glob.hpp"
 
 namespace herald {
 
-void DeliveryOverrides::apply_to(DeliveryPolicy& p) const {
-    if (max_retries) p.max_retries = *max_retries;
-    if (initial_backoff_ms) p.initial_backoff_ms = *initial_backoff_ms;
-    if (max_backoff_ms) p.max_backoff_ms = *max_backoff_ms;
-    if (give_up_after_ms) p.give_up_after_ms = *give_up_after_ms;
-    if (burst) p.burst = *burst;
-    if (rate_per_second) p.rate_per_second = *rate_per_second;
-    if (rate_limit_key) p.rate_limit_key = *rate_limit_key;
-}
-
-bool EventFilter::matches(const DeployEvent& event) const {
-    if (!statuses.empty() && statuses.count(event.status) == 0) return false;
-    if (!environments.empty() && std::none_of(environments.begin(), environments.end(), [&](const std::string& env) {
-            return glob_match(env, event.environment);
-        })) {
-        return false;
-    }
-    return std::all_of(labels.begin(), labels.end(), [&](const LabelMatch& m) {
-        const auto it = event.labels.find(m.key);
-        return it != event.labels.end() && glob_match(m.pattern, it->second);
-    });
-}
-
-ChannelConfig& RoutingTable::add_channel(std::unique_ptr<ChannelConfig> channel) {
-    channels_.push_back(std::move(channel));
-    return *channels_.back();
-}
-
-TeamConfig& RoutingTable::add_team(TeamConfig team) {
-    team_index_[team.name] = teams_.size();
-    teams_.push_back(std::move(team));
-    return teams_.back();
-}
-
-void RoutingTable::finish() {
-    exact_owner_.clear();
-    glob_owners_.clear();
+RoutingTable::RoutingTable(RoutingConfig config)
+    : channels_(std::move(config.channels)),
+      teams_(std::move(config.teams)),
+      subscriptions_(std::move(config.subscriptions)),
+      fallback_(config.fallback) {
     for (size_t i = 0; i < teams_.size(); ++i) {
+        team_index_[teams_[i].name] = i;
         for (const auto& service : teams_[i].services) {
             if (is_glob(service)) {
                 glob_owners_.emplace_back(service, i);

@@ -21,18 +21,12 @@ struct Destination {
 class RoutingTable {
  public:
     RoutingTable() = default;
+    // Indexes the loaded configuration for lookups.
+    explicit RoutingTable(RoutingConfig config);
     RoutingTable(RoutingTable&&) = default;
     RoutingTable& operator=(RoutingTable&&) = default;
 
     std::vector<Destination> route(const DeployEvent& event) const;
-
-    // Building (config_loader). Channels are owned here; teams and subscriptions point at them.
-    ChannelConfig& add_channel(std::unique_ptr<ChannelConfig> channel);
-    TeamConfig& add_team(TeamConfig team);
-    void add_subscription(Subscription subscription) { subscriptions_.push_back(std::move(subscription)); }
-    void set_fallback(ChannelConfig* channel) { fallback_ = channel; }
-    // Call once everything is added: indexes services for lookup.
-    void finish();
 
     const std::vector<std::unique_ptr<ChannelConfig>>& channels() const { return channels_; }
     const std::vector<TeamConfig>& teams() const { return teams_; }

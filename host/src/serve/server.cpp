@@ -11,9 +11,10 @@
 #include <thread>
 
 #include "admin/admin_handler.hpp"
-#include "cli/config_target.hpp"
-#include "config/runtime_config.hpp"
+#include "plugin_host/plugin_dirs.hpp"
+#include "routing/runtime_config.hpp"
 #include "dispatch/dispatcher.hpp"
+#include "transport/curl_transport.hpp"
 #include "intake/intake_handler.hpp"
 #include "metrics/herald_metrics.hpp"
 #include "serve/config_reloader.hpp"
@@ -61,7 +62,7 @@ int serve(const ServeOptions& options) {
     peek_options.secrets = SecretMode::placeholder;
     const HostConfig peek = load_host_config(options.config_path, peek_options, peek_findings);
     const std::string plugin_dir =
-        options.plugin_dir.value_or(!peek.plugin_dir.empty() ? peek.plugin_dir : cli::default_plugin_dir().string());
+        options.plugin_dir.value_or(!peek.plugin_dir.empty() ? peek.plugin_dir : default_plugin_dir().string());
     const PluginRegistry plugins = PluginRegistry::load_directory(plugin_dir);
     for (const auto& p : plugins.plugins())
         spdlog::info("plugins: loaded {} {} from {}", p.name, p.version, p.file.string());
@@ -93,7 +94,8 @@ int serve(const ServeOptions& options) {
     const Clock& clock = SystemClock::instance();
     HeraldMetrics metrics;
     GroupCommitter committer(*store);
-    Dispatcher dispatcher(config_source, committer, store->reader(), clock, {}, &metrics);
+    Dispatcher dispatcher(config_source, committer, store->reader(), clock, std::make_unique<CurlTransport>(), {},
+                          &metrics);
     dispatcher.counters().dead_letters.store(dead_at_start);
     committer.set_sink(&dispatcher);
     dispatcher.load(std::move(open_jobs));

@@ -22,13 +22,20 @@ class NewJobSink {
     virtual void on_new_jobs(std::vector<OpenJob> jobs, std::shared_ptr<const EventRecord> event) = 0;
 };
 
-class GroupCommitter {
+// Takes job outcomes to be committed; the dispatcher reports through it.
+class JobUpdateSink {
+ public:
+    virtual ~JobUpdateSink() = default;
+    virtual void submit_updates(std::vector<JobUpdate> updates) = 0;
+};
+
+class GroupCommitter final : public JobUpdateSink {
  public:
     using Result = std::variant<IngestOutcome, std::string>;  // outcome, or why the store failed
     using Done = std::function<void(Result)>;
 
     GroupCommitter(Store& store, size_t max_batch = 1024);
-    ~GroupCommitter();
+    ~GroupCommitter() override;
 
     void set_sink(NewJobSink* sink) { sink_ = sink; }
     void start();
@@ -36,7 +43,7 @@ class GroupCommitter {
     void stop();
 
     void submit(IngestItem item, Done done);
-    void submit_updates(std::vector<JobUpdate> updates);
+    void submit_updates(std::vector<JobUpdate> updates) override;
     // Deletes finished work older than the cut-off, on the writer thread.
     void prune(int64_t older_than_ms);
     // Runs `op` on the writer thread between commits and waits for it (admin writes).

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "plugins/channel_instance.hpp"
+#include "transport/transport.hpp"
 
 namespace herald {
 
@@ -19,26 +19,16 @@ struct TransportOptions {
     std::string user_agent = "Herald";
 };
 
-struct TransportResult {
-    uint64_t token = 0;
-    bool ok = false;    // false: no HTTP response (connect failure, timeout, reset)
-    std::string error;  // when !ok
-    HttpResponse response;
-    int64_t latency_ms = 0;
-};
-
-class CurlTransport {
+class CurlTransport final : public Transport {
  public:
     explicit CurlTransport(TransportOptions options = {});
     ~CurlTransport();
     CurlTransport(const CurlTransport&) = delete;
     CurlTransport& operator=(const CurlTransport&) = delete;
 
-    void start(uint64_t token, const HttpRequest& request);
-    // Waits up to timeout_ms for activity, then returns every finished transfer.
-    std::vector<TransportResult> perform(int timeout_ms);
-    // Interrupts a perform() in progress; callable from any thread.
-    void wakeup();
+    void start(uint64_t token, const HttpRequest& request) override;
+    std::vector<TransportResult> perform(int timeout_ms) override;
+    void wakeup() override;
     size_t active() const;
 
  private:

@@ -4,7 +4,7 @@
 
 #include <cstdlib>
 
-#include "config/config_loader.hpp"
+#include "routing/routing_loader.hpp"
 #include "plugins/plugin_fixture.hpp"
 #include "support/temp_dir.hpp"
 

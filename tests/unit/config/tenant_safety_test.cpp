@@ -6,9 +6,9 @@
 
 #include <cstdlib>
 
-#include "config/config_loader.hpp"
+#include "routing/routing_loader.hpp"
 #include "plugins/plugin_fixture.hpp"
-#include "routing/glob.hpp"
+#include "common/glob.hpp"
 #include "support/temp_dir.hpp"
 
 namespace herald {

@@ -2,7 +2,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "config/config_loader.hpp"
+#include "routing/routing_loader.hpp"
 #include "plugins/plugin_fixture.hpp"
 #include "support/temp_dir.hpp"
 

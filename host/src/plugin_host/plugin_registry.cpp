@@ -1,6 +1,6 @@
-#include "plugins/plugin_registry.hpp"
+#include "plugin_host/plugin_registry.hpp"
 
-#include "plugins/raw_enum.hpp"
+#include "plugin_host/raw_enum.hpp"
 
 #include <dlfcn.h>
 

@@ -1,4 +1,4 @@
-#include "intake/http_server.hpp"
+#include "http/http_server.hpp"
 
 #include <spdlog/spdlog.h>
 

@@ -1,8 +1,8 @@
-#include "plugins/channel_instance.hpp"
+#include "plugin_host/channel_instance.hpp"
 
 #include <spdlog/spdlog.h>
 
-#include "plugins/raw_enum.hpp"
+#include "plugin_host/raw_enum.hpp"
 
 namespace herald {
 namespace {

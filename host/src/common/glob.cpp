@@ -1,4 +1,4 @@
-#include "routing/glob.hpp"
+#include "common/glob.hpp"
 
 #include <bitset>
 #include <vector>

@@ -10,20 +10,10 @@
 #include <vector>
 
 #include "common/clock.hpp"
-#include "plugins/plugin_registry.hpp"
+#include "plugin_host/plugin_registry.hpp"
+#include "transport/http_message.hpp"
 
 namespace herald {
-
-using HeaderList = std::vector<std::pair<std::string, std::string>>;
-
-struct HttpRequest {
-    std::string method;
-    std::string url;
-    HeaderList headers;
-    std::string body;
-    std::string rate_limit_key;
-    bool skip = false;
-};
 
 struct RenderContext {
     uint32_t attempt = 1;
@@ -34,12 +24,6 @@ struct RenderContext {
     std::string previous_receipt;
     std::string team;
     std::string channel_name;
-};
-
-struct HttpResponse {
-    int status_code = 0;
-    HeaderList headers;
-    std::string body;
 };
 
 struct Classification {

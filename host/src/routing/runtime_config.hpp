@@ -6,7 +6,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "config/config_loader.hpp"
+#include "routing/routing_loader.hpp"
 
 namespace herald {
 
