@@ -1,0 +1,308 @@
+// The dispatcher's rules, driven step by step with a fake transport and fake time: retry
+// schedule, Retry-After, rate limits per key, ordering under retries, give-up and dead-letters.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "dispatch/dispatcher.hpp"
+#include "plugins/plugin_fixture.hpp"
+
+namespace herald {
+namespace {
+
+class FakeClock final : public Clock {
+ public:
+    int64_t now_unix_ms() const override { return now; }
+    int64_t now = 1'000'000;
+};
+
+// Records what the dispatcher starts; the test answers each request when it likes.
+class FakeTransport final : public Transport {
+ public:
+    struct Started {
+        uint64_t token;
+        HttpRequest request;
+        int64_t at_ms;
+    };
+    explicit FakeTransport(const FakeClock& clock) : clock_(clock) {}
+    void start(uint64_t token, const HttpRequest& request) override { started.push_back({token, request, clock_.now}); }
+    std::vector<TransportResult> perform(int) override {
+        std::vector<TransportResult> out;
+        out.swap(answers_);
+        return out;
+    }
+    void wakeup() override {}
+    void answer(const Started& s, int status, HeaderList headers = {}) {
+        TransportResult r;
+        r.token = s.token;
+        r.ok = true;
+        r.response.status_code = status;
+        r.response.headers = std::move(headers);
+        r.response.body = status < 300 ? "ok" : "failure";
+        answers_.push_back(std::move(r));
+    }
+    std::vector<Started> started;
+
+ private:
+    const FakeClock& clock_;
+    std::vector<TransportResult> answers_;
+};
+
+class RecordingSink final : public JobUpdateSink {
+ public:
+    void submit_updates(std::vector<JobUpdate> u) override {
+        for (auto& x : u) updates.push_back(std::move(x));
+    }
+    std::vector<JobUpdate> updates;
+};
+
+// The events the test accepted: the dispatcher reads a queued job's event back when the job
+// reaches the head of its FIFO.
+class EventsReader final : public StoreReader {
+ public:
+    explicit EventsReader(const std::map<int64_t, EventRecord>& events) : events_(events) {}
+    std::optional<EventRecord> event(int64_t seq) override {
+        const auto it = events_.find(seq);
+        return it == events_.end() ? std::nullopt : std::optional<EventRecord>(it->second);
+    }
+    std::optional<std::string> receipt(const std::string&, const std::string&) override { return std::nullopt; }
+
+ private:
+    const std::map<int64_t, EventRecord>& events_;
+};
+
+std::unique_ptr<ChannelConfig> webhook(const std::string& team, const std::string& name, const std::string& url,
+                                       DeliveryPolicy policy) {
+    auto c = std::make_unique<ChannelConfig>();
+    c->team = team;
+    c->name = name;
+    c->type = "webhook";
+    c->policy = policy;
+    c->instance = test::make_channel("webhook", R"({"url":")" + url + R"("})");
+    return c;
+}
+
+class DispatcherRules : public ::testing::Test {
+ protected:
+    void configure(std::vector<std::unique_ptr<ChannelConfig>> channels) {
+        RoutingConfig routing;
+        for (auto& c : channels) routing.add_channel(std::move(c));
+        HostConfig host;
+        host.destinations.hosts["webhook"] = {"*.example.com"};
+        config_ = RuntimeConfig::make(std::move(host), RoutingTable(std::move(routing)));
+    }
+
+    void make_dispatcher() {
+        auto transport = std::make_unique<FakeTransport>(clock_);
+        transport_ = transport.get();
+        DispatcherOptions options;
+        options.random_seed = 42;
+        dispatcher_ =
+            std::make_unique<Dispatcher>([this] { return config_; }, sink_, std::make_unique<EventsReader>(events_),
+                                         clock_, std::move(transport), options);
+    }
+
+    // Queues one event's job for team/channel.
+    void add_job(int64_t id, const std::string& service, const std::string& team = "payments",
+                 const std::string& channel = "hook") {
+        OpenJob job;
+        job.id = id;
+        job.event_seq = id;
+        job.target = {team, channel, "webhook", "hash", "owner", false};
+        job.service = service;
+        job.environment = "production";
+        job.deployment_id = service + "/" + std::to_string(id);
+        job.next_attempt_at_ms = clock_.now;
+        job.accepted_at_ms = clock_.now;
+        auto event = std::make_shared<EventRecord>();
+        event->seq = id;
+        event->id = "event-" + std::to_string(id);
+        event->json = R"({"id":"event-)" + std::to_string(id) + R"(","service":")" + service +
+                      R"(","environment":"production","status":"succeeded","version":"1"})";
+        event->accepted_at_ms = clock_.now;
+        events_[id] = *event;
+        dispatcher_->on_new_jobs({job}, event);
+    }
+
+    void advance_to(int64_t t) {
+        clock_.now = t;
+        dispatcher_->step(0);
+    }
+    const FakeTransport::Started& last() const { return transport_->started.back(); }
+    std::vector<JobState> states() const {
+        std::vector<JobState> out;
+        for (const auto& u : sink_.updates) out.push_back(u.state);
+        return out;
+    }
+
+    FakeClock clock_;
+    RecordingSink sink_;
+    std::map<int64_t, EventRecord> events_;
+    FakeTransport* transport_ = nullptr;
+    std::shared_ptr<const RuntimeConfig> config_;
+    std::unique_ptr<Dispatcher> dispatcher_;
+    const DeliveryPolicy policy_{3, 1000, 8000, 0, 0, 1, {}};
+};
+
+TEST_F(DispatcherRules, DeliversAndReportsTheAttempt) {
+    std::vector<std::unique_ptr<ChannelConfig>> channels;
+    channels.push_back(webhook("payments", "hook", "https://hooks.example.com/a", policy_));
+    configure(std::move(channels));
+    make_dispatcher();
+    add_job(1, "payments-api");
+    dispatcher_->step(0);
+    ASSERT_EQ(transport_->started.size(), 1u);
+    EXPECT_EQ(last().request.url, "https://hooks.example.com/a");
+    transport_->answer(last(), 200);
+    dispatcher_->step(0);
+    ASSERT_EQ(sink_.updates.size(), 1u);
+    EXPECT_EQ(sink_.updates[0].state, JobState::delivered);
+    EXPECT_EQ(sink_.updates[0].attempt->status_code, 200);
+    EXPECT_EQ(dispatcher_->counters().open_jobs.load(), 0);
+}
+
+TEST_F(DispatcherRules, RetriesBackOffExponentiallyWithJitterThenDeadLetter) {
+    std::vector<std::unique_ptr<ChannelConfig>> channels;
+    channels.push_back(webhook("payments", "hook", "https://hooks.example.com/a", policy_));
+    configure(std::move(channels));
+    make_dispatcher();
+    add_job(1, "payments-api");
+    dispatcher_->step(0);
+    for (int64_t nominal : {1000, 2000, 4000}) {
+        transport_->answer(last(), 500);
+        const int64_t failed_at = clock_.now;
+        dispatcher_->step(0);
+        const int64_t next = sink_.updates.back().next_attempt_at_ms;
+        EXPECT_EQ(sink_.updates.back().state, JobState::retry);
+        EXPECT_GE(next - failed_at, nominal / 2);  // equal jitter: half fixed, half random
+        EXPECT_LE(next - failed_at, nominal);
+        const size_t before = transport_->started.size();
+        advance_to(next - 1);
+        EXPECT_EQ(transport_->started.size(), before) << "retried before its time";
+        advance_to(next);
+        EXPECT_EQ(transport_->started.size(), before + 1);
+    }
+    transport_->answer(last(), 500);
+    dispatcher_->step(0);
+    EXPECT_EQ(sink_.updates.back().state, JobState::dead);
+    EXPECT_EQ(sink_.updates.back().dead_reason.rfind("gave up after 4 attempts", 0), 0u)
+        << sink_.updates.back().dead_reason;
+    EXPECT_EQ(dispatcher_->counters().dead_letters.load(), 1);
+}
+
+TEST_F(DispatcherRules, RetryAfterHoldsBackThatDestinationOnly) {
+    std::vector<std::unique_ptr<ChannelConfig>> channels;
+    channels.push_back(webhook("payments", "hook", "https://hooks.example.com/a", policy_));
+    channels.push_back(webhook("search", "hook", "https://hooks.example.com/b", policy_));
+    configure(std::move(channels));
+    make_dispatcher();
+    add_job(1, "payments-api");
+    dispatcher_->step(0);
+    transport_->answer(last(), 429, {{"Retry-After", "5"}});
+    dispatcher_->step(0);
+    ASSERT_EQ(sink_.updates.back().state, JobState::retry);
+    EXPECT_GE(sink_.updates.back().next_attempt_at_ms, clock_.now + 5000);
+    // Another destination goes at once; the paused one waits the full five seconds.
+    add_job(2, "search-api", "search");
+    dispatcher_->step(0);
+    EXPECT_EQ(last().request.url, "https://hooks.example.com/b");
+    add_job(3, "payments-web");  // same URL as the paused one: held back too
+    advance_to(clock_.now + 4999);
+    EXPECT_EQ(transport_->started.size(), 2u);
+    advance_to(clock_.now + 1);  // the pause is over: the retry and the held-back job both go
+    EXPECT_EQ(transport_->started.size(), 4u);
+}
+
+TEST_F(DispatcherRules, RateLimitIsPerKey) {
+    DeliveryPolicy limited = policy_;
+    limited.rate_per_second = 1;
+    std::vector<std::unique_ptr<ChannelConfig>> channels;
+    channels.push_back(webhook("payments", "hook", "https://hooks.example.com/a", limited));
+    configure(std::move(channels));
+    make_dispatcher();
+    add_job(1, "payments-api");
+    add_job(2, "payments-web");  // another service: another FIFO, same rate-limit key (the URL)
+    dispatcher_->step(0);
+    ASSERT_EQ(transport_->started.size(), 1u);
+    advance_to(clock_.now + 999);
+    EXPECT_EQ(transport_->started.size(), 1u);
+    advance_to(clock_.now + 1);
+    EXPECT_EQ(transport_->started.size(), 2u);
+}
+
+TEST_F(DispatcherRules, LaterEventsOfOneServiceWaitForTheEarlierOnesRetries) {
+    std::vector<std::unique_ptr<ChannelConfig>> channels;
+    channels.push_back(webhook("payments", "hook", "https://hooks.example.com/a", policy_));
+    configure(std::move(channels));
+    make_dispatcher();
+    add_job(1, "payments-api");
+    add_job(2, "payments-api");
+    dispatcher_->step(0);
+    ASSERT_EQ(transport_->started.size(), 1u);
+    transport_->answer(last(), 503);
+    dispatcher_->step(0);
+    advance_to(clock_.now + 500);
+    EXPECT_EQ(transport_->started.size(), 1u) << "job 2 overtook job 1 while it waited to retry";
+    advance_to(sink_.updates.back().next_attempt_at_ms);
+    ASSERT_EQ(transport_->started.size(), 2u);
+    EXPECT_NE(last().request.body.find("event-1"), std::string::npos);
+    transport_->answer(last(), 200);
+    dispatcher_->step(0);  // handles the answer: job 2 is now the head
+    dispatcher_->step(0);
+    ASSERT_EQ(transport_->started.size(), 3u);
+    EXPECT_NE(last().request.body.find("event-2"), std::string::npos);
+}
+
+TEST_F(DispatcherRules, RejectionDeadLettersAtOnceWithTheReason) {
+    std::vector<std::unique_ptr<ChannelConfig>> channels;
+    channels.push_back(webhook("payments", "hook", "https://hooks.example.com/a", policy_));
+    configure(std::move(channels));
+    make_dispatcher();
+    add_job(1, "payments-api");
+    dispatcher_->step(0);
+    transport_->answer(last(), 404);
+    dispatcher_->step(0);
+    EXPECT_THAT(states(), ::testing::ElementsAre(JobState::dead));
+    EXPECT_EQ(sink_.updates[0].dead_reason.rfind("rejected by the channel: ", 0), 0u);
+    EXPECT_EQ(sink_.updates[0].attempt->outcome, "rejected");
+}
+
+TEST_F(DispatcherRules, QueuedWorkFollowsAnEditedChannelAndDeadLettersOnlyWhenItIsGone) {
+    std::vector<std::unique_ptr<ChannelConfig>> channels;
+    channels.push_back(webhook("payments", "hook", "https://hooks.example.com/old", policy_));
+    configure(std::move(channels));
+    make_dispatcher();
+    add_job(1, "payments-api");
+    dispatcher_->step(0);
+    transport_->answer(last(), 500);
+    dispatcher_->step(0);
+    std::vector<std::unique_ptr<ChannelConfig>> edited;
+    edited.push_back(webhook("payments", "hook", "https://hooks.example.com/new", policy_));
+    configure(std::move(edited));  // a reload with a changed setting
+    advance_to(sink_.updates.back().next_attempt_at_ms);
+    EXPECT_EQ(last().request.url, "https://hooks.example.com/new");
+    transport_->answer(last(), 200);
+    dispatcher_->step(0);
+    EXPECT_EQ(sink_.updates.back().state, JobState::delivered);
+
+    configure({});  // the channel is removed
+    add_job(2, "payments-api");
+    dispatcher_->step(0);
+    EXPECT_EQ(sink_.updates.back().state, JobState::dead);
+    EXPECT_EQ(sink_.updates.back().dead_reason, "channel 'payments/hook' is no longer configured");
+}
+
+TEST_F(DispatcherRules, DestinationOutsideTheAllowlistIsNeverSent) {
+    std::vector<std::unique_ptr<ChannelConfig>> channels;
+    channels.push_back(webhook("payments", "hook", "https://collector.evil.test/x", policy_));
+    configure(std::move(channels));
+    make_dispatcher();
+    add_job(1, "payments-api");
+    dispatcher_->step(0);
+    EXPECT_TRUE(transport_->started.empty());
+    ASSERT_EQ(sink_.updates.size(), 1u);
+    EXPECT_EQ(sink_.updates[0].state, JobState::dead);
+    EXPECT_NE(sink_.updates[0].dead_reason.find("'collector.evil.test' is not allowed"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace herald
