@@ -10,11 +10,12 @@ namespace herald {
 struct ServeOptions {
     std::string config_path;
     std::optional<std::string> plugin_dir;
-    std::optional<std::string> port_file;  // written once listening: "intake=PORT\n"
+    std::optional<std::string> port_file;  // written once listening: "intake=PORT\nadmin=PORT\n"
     int io_threads = 1;
     int64_t grace_ms = 10000;
 };
 
+// Runs a Server until it is told to stop; the exit status.
 int serve(const ServeOptions& options);
 
 }  // namespace herald
