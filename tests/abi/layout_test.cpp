@@ -1,4 +1,5 @@
-// Pins the ABI v1 layout on this platform: a change here is an ABI change.
+// Pins the ABI v1 layout on this platform: a change here is an ABI change. Fields added in a
+// minor version sit after every field of the version before (offsets of 1.0 fields never move).
 #include <gtest/gtest.h>
 #include <herald/plugin.h>
 
@@ -23,7 +24,9 @@ static_assert(sizeof(herald_setting_desc) == 40);
 static_assert(sizeof(herald_delivery_defaults) == 40);
 static_assert(offsetof(herald_delivery_defaults, rate_per_second) == 24);
 static_assert(sizeof(herald_host_services) == 32);
-static_assert(sizeof(herald_event) == 24);
+static_assert(offsetof(herald_event, json) == 8);
+static_assert(offsetof(herald_event, schema_version) == 24);  // 1.1
+static_assert(sizeof(herald_event) == 32);
 static_assert(offsetof(herald_event_context, previous_receipt) == 32);
 static_assert(sizeof(herald_event_context) == 80);
 static_assert(offsetof(herald_render_result, method) == 24);
@@ -32,7 +35,9 @@ static_assert(sizeof(herald_render_result) == 120);
 static_assert(sizeof(herald_response) == 40);
 static_assert(offsetof(herald_classification, reason) == 24);
 static_assert(sizeof(herald_classification) == 64);
-static_assert(sizeof(herald_create_result) == 40);
+static_assert(offsetof(herald_create_result, owner) == 32);
+static_assert(offsetof(herald_create_result, error_setting) == 40);  // 1.1
+static_assert(sizeof(herald_create_result) == 56);
 
 namespace {
 

@@ -39,7 +39,9 @@ TEST_F(LoaderTest, LoadsTheGoodPlugins) {
     EXPECT_EQ(good.settings[0].flags, HERALD_SETTING_REQUIRED | HERALD_SETTING_SECRET);
     EXPECT_EQ(good.delivery_defaults.max_retries, 3u);
     EXPECT_EQ(good.delivery_defaults.max_body_bytes, 65536u);
-    EXPECT_EQ(registry_->plugins().size(), 3u);
+    EXPECT_EQ(registry_->plugins().size(), 5u);            // good, clang, throwing, lifecycle, old-minor
+    ASSERT_NE(registry_->find("zoo-old-minor"), nullptr);  // a 1.0 plugin loads in the 1.1 host
+    EXPECT_EQ(registry_->find("zoo-old-minor")->abi_minor, 0);
 }
 
 TEST_F(LoaderTest, RefusesEachBrokenPluginWithItsReason) {
@@ -99,7 +101,8 @@ TEST_F(LoaderTest, ThrowingPluginFunctionsBecomeErrorResults) {
 TEST(PluginListCommand, ListsGoodPluginsAndRefusesBrokenOnesWithExitStatusOne) {
     const auto result = test::run_process(std::string(HERALD_BINARY) + " plugin list --dir " + kZoo.string());
     EXPECT_EQ(result.exit_status, 1);
-    EXPECT_NE(result.output.find("zoo-good\t0.0.1\tABI 1.0\tgood.so"), std::string::npos) << result.output;
+    EXPECT_NE(result.output.find("zoo-good\t0.0.1\tABI 1.1\tgood.so"), std::string::npos) << result.output;
+    EXPECT_NE(result.output.find("zoo-old-minor\t0.0.1\tABI 1.0\told_minor.so"), std::string::npos) << result.output;
     EXPECT_NE(result.output.find("zoo-clang\t0.0.1"), std::string::npos) << result.output;
     EXPECT_NE(result.output.find("refused: " + (kZoo / "wrong_major.so").string() +
                                  ": plugin ABI major 2, this host speaks ABI 1"),

@@ -17,6 +17,7 @@
 #define ZOO_NULL_DESCRIPTOR 6
 #define ZOO_NO_ENTRY 7
 #define ZOO_BAD_SETTING 8
+#define ZOO_OLD_MINOR 9
 
 #ifndef ZOO_CASE
 #define ZOO_CASE ZOO_GOOD
@@ -94,7 +95,11 @@ static const herald_plugin_descriptor zoo_descriptor = {
 #else
     HERALD_PLUGIN_ABI_MAJOR,
 #endif
+#if ZOO_CASE == ZOO_OLD_MINOR
+    0,
+#else
     HERALD_PLUGIN_ABI_MINOR,
+#endif
 #if ZOO_CASE == ZOO_EMPTY_NAME
     "",
 #else

@@ -89,7 +89,7 @@ TEST_F(Operations, HealthReadinessAndMetricsThatMoveWithTraffic) {
     EXPECT_EQ(metric(m, R"(herald_dead_letter_jobs)"), 0);
     EXPECT_EQ(metric(m, R"(herald_config_last_reload_successful)"), 1);
     EXPECT_EQ(metric(m, R"(herald_store_writable)"), 1);
-    EXPECT_EQ(metric(m, R"(herald_plugin_info{name="slack",version="1.0.0",abi="1.0"})"), 1);
+    EXPECT_EQ(metric(m, R"(herald_plugin_info{name="slack",version="1.0.0",abi="1.1"})"), 1);
     EXPECT_NE(m.find("# HELP herald_delivery_latency_seconds "), std::string::npos);
     EXPECT_NE(m.find("# TYPE herald_delivery_latency_seconds histogram"), std::string::npos);
 

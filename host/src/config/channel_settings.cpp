@@ -183,6 +183,14 @@ ChannelSettings read_channel_settings(const YAML::Node& settings, const SourceMa
                 "missing required setting '" + std::string(desc.name) + "' for channel type '" + plugin.name + "'");
         }
     }
+    // Declared defaults fill what the channel leaves out (ABI 1.1): the plugin sees one
+    // complete settings object and need not repeat its defaults in code.
+    for (const auto& desc : plugin.settings) {
+        if (desc.default_value == nullptr || object.contains(desc.name)) continue;
+        boost::system::error_code ec;
+        json::value fallback = json::parse(desc.default_value, ec);
+        if (!ec) object[desc.name] = std::move(fallback);
+    }
     out.ok = diagnostics.error_count() == errors_before;
     out.json = json::serialize(object);
     return out;

@@ -1,11 +1,11 @@
 #include <algorithm>
 #include <map>
 
+#include "common/glob.hpp"
 #include "common/sha256.hpp"
 #include "config/channel_settings.hpp"
 #include "config/config_loader.hpp"
 #include "config/config_reading.hpp"
-#include "common/glob.hpp"
 
 namespace herald {
 namespace {
@@ -87,16 +87,24 @@ std::unique_ptr<ChannelConfig> read_channel(const YAML::Node& node, const std::s
     if (overrides) overrides->apply_to(channel->policy);
     if (!settings.ok) return nullptr;
 
-    auto created = ChannelInstance::create(*plugin, settings.json);
+    std::string failed_setting;
+    auto created = ChannelInstance::create(*plugin, settings.json, SystemClock::instance(), &failed_setting);
     if (auto* error = std::get_if<std::string>(&created)) {
         // With placeholder secrets, a complaint about a placeholder-backed setting says nothing.
-        const bool about_placeholder =
-            std::any_of(settings.placeholder_settings.begin(), settings.placeholder_settings.end(),
-                        [&](const std::string& s) { return error->rfind(s + ":", 0) == 0; });
+        // ABI 1.1 plugins name the setting; for 1.0 plugins, "setting: rule" is read instead.
+        const bool about_placeholder = std::any_of(
+            settings.placeholder_settings.begin(), settings.placeholder_settings.end(), [&](const std::string& s) {
+                return failed_setting.empty() ? error->rfind(s + ":", 0) == 0 : failed_setting == s;
+            });
         if (!about_placeholder) {
-            ctx.d.error(map.has("settings") ? map.mark("settings") : channel->at,
-                        "channel '" + channel->name + "' (" + channel->type +
-                            "): " + mask_secrets(*error, settings.secret_values));
+            // Point at the setting the plugin named, when the file has it.
+            const YAML::Node named =
+                failed_setting.empty() ? YAML::Node() : child(map.node("settings"), failed_setting);
+            const SourceMark at = named.IsDefined()     ? mark_of(file, named)
+                                  : map.has("settings") ? map.mark("settings")
+                                                        : channel->at;
+            ctx.d.error(at, "channel '" + channel->name + "' (" + channel->type +
+                                "): " + mask_secrets(*error, settings.secret_values));
         }
         return about_placeholder ? std::move(channel) : nullptr;
     }

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <thread>
+
 #include "plugin_host/raw_enum.hpp"
 
 namespace herald {
@@ -51,13 +53,28 @@ struct ChannelInstance::Services {
 ChannelInstance::ChannelInstance(const LoadedPlugin& plugin, std::unique_ptr<Services> services)
     : plugin_(plugin), services_(std::move(services)) {}
 
+class ChannelInstance::CallGuard {
+ public:
+    explicit CallGuard(std::atomic<int>& calls) : calls_(calls) { calls_.fetch_add(1); }
+    ~CallGuard() { calls_.fetch_sub(1); }
+    CallGuard(const CallGuard&) = delete;
+    CallGuard& operator=(const CallGuard&) = delete;
+
+ private:
+    std::atomic<int>& calls_;
+};
+
 ChannelInstance::~ChannelInstance() {
+    // Owners normally guarantee no call is running (in-flight work keeps its configuration
+    // alive); this wait makes the promise hold even if one did not.
+    while (calls_.load() != 0) std::this_thread::yield();
     if (instance_ != nullptr) plugin_.descriptor.destroy(instance_);
 }
 
 PluginResult<std::unique_ptr<ChannelInstance>> ChannelInstance::create(const LoadedPlugin& plugin,
                                                                        std::string_view settings_json,
-                                                                       const Clock& clock) {
+                                                                       const Clock& clock,
+                                                                       std::string* failed_setting) {
     auto services = std::make_unique<Services>();
     services->plugin_name = plugin.name;
     services->clock = &clock;
@@ -68,6 +85,7 @@ PluginResult<std::unique_ptr<ChannelInstance>> ChannelInstance::create(const Loa
     plugin.descriptor.create(borrow(settings_json), &services->table, &result);
     ReleaseGuard guard(plugin.descriptor, result.owner);
     if (raw_enum(result.status) != HERALD_STATUS_OK) {
+        if (failed_setting != nullptr) *failed_setting = copy(result.error_setting);  // zero-filled for 1.0
         return error_text(result.error, "plugin refused the settings without saying why");
     }
     if (result.instance == nullptr) return std::string("plugin reported success but returned no instance");
@@ -77,7 +95,8 @@ PluginResult<std::unique_ptr<ChannelInstance>> ChannelInstance::create(const Loa
 }
 
 PluginResult<HttpRequest> ChannelInstance::render(std::string_view event_json, const RenderContext& context) const {
-    const herald_event event{sizeof(herald_event), borrow(event_json)};
+    const CallGuard call(calls_);
+    const herald_event event{sizeof(herald_event), borrow(event_json), HERALD_EVENT_SCHEMA_VERSION};
     const herald_event_context ctx{sizeof(herald_event_context),     context.attempt,
                                    context.is_recovery ? 1u : 0u,    context.failures_before,
                                    context.failing_since_unix_ms,    context.accepted_at_unix_ms,
@@ -110,7 +129,8 @@ PluginResult<Classification> ChannelInstance::classify(std::string_view event_js
     std::vector<herald_header> headers;
     headers.reserve(response.headers.size());
     for (const auto& [name, value] : response.headers) headers.push_back({borrow(name), borrow(value)});
-    const herald_event event{sizeof(herald_event), borrow(event_json)};
+    const CallGuard call(calls_);
+    const herald_event event{sizeof(herald_event), borrow(event_json), HERALD_EVENT_SCHEMA_VERSION};
     const herald_response r{sizeof(herald_response), response.status_code, headers.data(), headers.size(),
                             borrow(response.body)};
     herald_classification result{};

@@ -2,6 +2,7 @@
 // host deals only in owned C++ values.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -39,9 +40,14 @@ using PluginResult = std::variant<T, std::string>;
 
 class ChannelInstance {
  public:
+    // On failure, `failed_setting` (when given) receives the setting the plugin named (ABI 1.1),
+    // or stays empty.
     static PluginResult<std::unique_ptr<ChannelInstance>> create(const LoadedPlugin& plugin,
                                                                  std::string_view settings_json,
-                                                                 const Clock& clock = SystemClock::instance());
+                                                                 const Clock& clock = SystemClock::instance(),
+                                                                 std::string* failed_setting = nullptr);
+    // Waits for render and classify calls in progress on other threads, then calls destroy:
+    // the ABI promises a plugin nothing runs on an instance after (or during) destroy.
     ~ChannelInstance();
     ChannelInstance(const ChannelInstance&) = delete;
     ChannelInstance& operator=(const ChannelInstance&) = delete;
@@ -55,9 +61,13 @@ class ChannelInstance {
     struct Services;
     ChannelInstance(const LoadedPlugin& plugin, std::unique_ptr<Services> services);
 
+    // Counts calls in progress, so destruction can wait for them.
+    class CallGuard;
+
     const LoadedPlugin& plugin_;
     std::unique_ptr<Services> services_;
     void* instance_ = nullptr;
+    mutable std::atomic<int> calls_{0};
 };
 
 }  // namespace herald

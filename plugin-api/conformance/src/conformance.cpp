@@ -102,7 +102,7 @@ herald_event_context context_for(const CorpusEvent& event, std::string_view rece
 }
 
 Rendered render(const herald_plugin_descriptor& d, void* instance, const CorpusEvent& event, std::string_view receipt) {
-    const herald_event ev{sizeof(herald_event), borrow(event.json)};
+    const herald_event ev{sizeof(herald_event), borrow(event.json), HERALD_EVENT_SCHEMA_VERSION};
     const herald_event_context ctx = context_for(event, receipt);
     herald_render_result r{};
     r.struct_size = sizeof r;
@@ -165,7 +165,7 @@ struct Classified {
 Classified classify(const herald_plugin_descriptor& d, void* instance, const std::string& event_json, const Answer& a) {
     std::vector<herald_header> headers;
     for (const auto& [k, v] : a.headers) headers.push_back({borrow(k), borrow(v)});
-    const herald_event ev{sizeof(herald_event), borrow(event_json)};
+    const herald_event ev{sizeof(herald_event), borrow(event_json), HERALD_EVENT_SCHEMA_VERSION};
     const herald_response resp{sizeof(herald_response), a.status, headers.data(), headers.size(), borrow(a.body)};
     herald_classification r{};
     r.struct_size = sizeof r;

@@ -1,5 +1,5 @@
 /*
- * Herald channel plugin ABI, version 1.
+ * Herald channel plugin ABI, version 1.1.
  *
  * This header is the only contract between the Herald host and a channel plugin. It is plain
  * C (C99 or later, or C++) so a plugin may be built by any compiler that follows the platform's
@@ -11,10 +11,13 @@
  * - HERALD_PLUGIN_ABI_MINOR grows with additive changes: a new field at the end of a struct
  *   that carries `struct_size`, a new enum value, a new optional function pointer at the end of
  *   the descriptor. Existing fields never move, change type or change meaning.
- * - Every struct that may grow starts with `uint32_t struct_size`, set by whoever fills it in.
+ * - Every struct that may grow starts with `uint32_t struct_size`, set by whoever allocates it.
  *   A reader looks only at fields that lie inside `struct_size`; a field beyond it counts as
- *   absent (zero / NULL). So an old plugin loads in a new host, and a new plugin in an old host
- *   works with whatever the old host knows.
+ *   absent (zero / NULL). A writer writes only fields that lie inside `struct_size`: result
+ *   structs are allocated by the host, so a plugin built against a newer minor checks each
+ *   newer field with HERALD_FITS before writing it (plugin.hpp does this for every field). So
+ *   an old plugin loads in a new host, and a new plugin in an old host works with whatever the
+ *   old host knows, never writing past the end of the host's struct.
  * - Structs without `struct_size` (herald_str, herald_header) are frozen.
  * - No enum has zero as a valid value: zero always means "not set".
  *
@@ -28,6 +31,14 @@
  *   long as the library is loaded. The host never unloads a plugin library.
  * - No C++ exception, C++ type or allocator crosses this boundary. A plugin catches everything
  *   at its entry points and reports failures through the result structs.
+ *
+ * Lifecycle
+ * - `create` makes an instance; `destroy` is called exactly once for it, after every `render`
+ *   and `classify` call on it has returned, and nothing is called on the instance afterwards.
+ *   The host enforces this: it waits for calls in progress before it calls `destroy`.
+ * - Since 1.1 the host merges each declared setting's `default_value` into `settings_json`
+ *   for settings the channel does not give, so a plugin need not repeat its defaults in code
+ *   (one that must also run in 1.0 hosts still does).
  *
  * Threading
  * - Every function in the descriptor may be called from several threads at once, including on
@@ -53,7 +64,15 @@ extern "C" {
 #endif
 
 #define HERALD_PLUGIN_ABI_MAJOR 1
-#define HERALD_PLUGIN_ABI_MINOR 0
+#define HERALD_PLUGIN_ABI_MINOR 1
+
+/* The version of the event JSON handed to render and classify (herald_event.schema_version). */
+#define HERALD_EVENT_SCHEMA_VERSION 1
+
+/* Non-zero when `field` of the struct `ptr` points at lies inside its `struct_size`: read or
+   write a field added in a later minor only when this holds. */
+#define HERALD_FITS(ptr, field) \
+    ((size_t)((const char*)&(ptr)->field - (const char*)(ptr)) + sizeof((ptr)->field) <= (size_t)(ptr)->struct_size)
 
 /* The one symbol a plugin exports: `const herald_plugin_descriptor* herald_plugin_entry(void)`. */
 #define HERALD_PLUGIN_ENTRY_SYMBOL "herald_plugin_entry"
@@ -153,8 +172,10 @@ typedef struct herald_event_context {
 
 typedef struct herald_event {
     uint32_t struct_size;
-    /* The validated deploy event as a JSON object (SPEC section 1), unknown fields kept. */
+    /* The validated deploy event as a JSON object (Herald's event contract), unknown fields kept. */
     herald_str json;
+    /* 1.1: the event JSON's schema version (HERALD_EVENT_SCHEMA_VERSION); absent (0) means 1. */
+    uint32_t schema_version;
 } herald_event;
 
 /* Filled by render. The host zero-fills it and sets struct_size before the call. */
@@ -216,6 +237,9 @@ typedef struct herald_create_result {
     void* instance;   /* with OK: passed to render, classify and destroy */
     herald_str error; /* with ERROR: names the setting and the rule, never its secret value */
     void* owner;
+    /* 1.1, optional with ERROR: the name of the setting the error is about (empty: none or
+       several), so the host can point at that setting in the config file. */
+    herald_str error_setting;
 } herald_create_result;
 
 /* ---------------------------------------------------------------------------------------- */

@@ -72,10 +72,18 @@ constexpr herald_delivery_defaults delivery_defaults(DeliveryDefaults d) {
 }
 
 // Thrown by a plugin constructor for settings it cannot accept; the message becomes the
-// create error. Name the setting and the rule, never a secret value.
+// create error. Name the setting and the rule, never a secret value. With the setting's name
+// given separately (or the message starting "name: " for a declared setting), the host points
+// at that setting in the config file.
 class SettingsError : public std::runtime_error {
  public:
     using std::runtime_error::runtime_error;
+    SettingsError(std::string setting, const std::string& message)
+        : std::runtime_error(setting + ": " + message), setting_(std::move(setting)) {}
+    const std::string& setting() const { return setting_; }
+
+ private:
+    std::string setting_;
 };
 
 class Host {
@@ -99,6 +107,7 @@ class Host {
 // The event as the plugin sees it: the event JSON plus the host's context (render only).
 struct Event {
     std::string_view json;
+    uint32_t schema_version = HERALD_EVENT_SCHEMA_VERSION;
     uint32_t attempt = 1;
     bool is_recovery = false;
     uint32_t failures_before = 0;
@@ -171,10 +180,6 @@ struct Owned {
     virtual ~Owned() = default;
 };
 
-struct OwnedText : Owned {
-    std::string text;
-};
-
 struct OwnedRequest : Owned {
     Request request;
     std::vector<herald_header> headers;
@@ -185,28 +190,48 @@ struct OwnedClassification : Owned {
     Classification classification;
 };
 
+struct OwnedError : Owned {
+    std::string text;
+    std::string setting;
+};
+
 inline void release(void* owner) noexcept { delete static_cast<Owned*>(owner); }
+
+// Writes one result field, only when it lies inside the struct the host allocated (a host of
+// an older minor knows fewer fields): the rule of plugin.h, for every field this helper writes.
+#define HERALD_PUT(result, field, value)                         \
+    do {                                                         \
+        if (HERALD_FITS(result, field)) (result)->field = value; \
+    } while (false)
 
 // Reports a failure message; falls back to a static text if even that allocation fails.
 template <typename Result>
-void set_error(Result* result, std::string_view message) noexcept {
-    result->status = HERALD_STATUS_ERROR;
+void set_error(Result* result, std::string_view message, std::string_view setting = {}) noexcept {
+    HERALD_PUT(result, status, HERALD_STATUS_ERROR);
     try {
-        auto* owned = new OwnedText;
+        auto* owned = new OwnedError;
         owned->text = message.empty() ? std::string("plugin error") : std::string(message);
+        owned->setting = std::string(setting);
+        if (!HERALD_FITS(result, owner)) {  // every minor's results carry owner; never taken
+            delete owned;
+            return;
+        }
         result->owner = owned;
         if constexpr (requires { result->error; }) {
-            result->error = str(owned->text);
+            HERALD_PUT(result, error, str(owned->text));
         } else {
-            result->reason = str(owned->text);
+            HERALD_PUT(result, reason, str(owned->text));
+        }
+        if constexpr (requires { result->error_setting; }) {
+            if (!owned->setting.empty()) HERALD_PUT(result, error_setting, str(owned->setting));
         }
     } catch (...) {
         static constexpr std::string_view fallback = "plugin error (out of memory)";
-        result->owner = nullptr;
+        HERALD_PUT(result, owner, nullptr);
         if constexpr (requires { result->error; }) {
-            result->error = str(fallback);
+            HERALD_PUT(result, error, str(fallback));
         } else {
-            result->reason = str(fallback);
+            HERALD_PUT(result, reason, str(fallback));
         }
     }
 }
@@ -222,6 +247,18 @@ void guarded(Result* result, Body&& body) noexcept {
     }
 }
 
+// The declared setting a "name: rule" message is about, or empty.
+template <typename T>
+std::string_view setting_named_in(std::string_view message) {
+    for (const auto& s : T::settings) {
+        const std::string_view name = s.name;
+        if (message.size() > name.size() && message.substr(0, name.size()) == name && message[name.size()] == ':') {
+            return name;
+        }
+    }
+    return {};
+}
+
 template <typename T, size_t N>
 constexpr std::array<const herald_setting_desc*, N> setting_pointers(
     const std::array<herald_setting_desc, N>& settings) {
@@ -232,7 +269,10 @@ constexpr std::array<const herald_setting_desc*, N> setting_pointers(
 
 inline Event make_event(const herald_event* event, const herald_event_context* context) {
     Event e;
-    if (event != nullptr) e.json = view(event->json);
+    if (event != nullptr) {
+        e.json = view(event->json);
+        if (HERALD_FITS(event, schema_version) && event->schema_version != 0) e.schema_version = event->schema_version;
+    }
     if (context != nullptr) {
         e.attempt = context->attempt;
         e.is_recovery = context->is_recovery != 0;
@@ -248,19 +288,25 @@ inline Event make_event(const herald_event* event, const herald_event_context* c
 
 template <typename T>
 void create(herald_str settings_json, const herald_host_services* host, herald_create_result* result) {
-    guarded(result, [&] {
-        result->instance = new T(view(settings_json), Host(host));
-        result->status = HERALD_STATUS_OK;
-    });
+    try {
+        auto instance = std::make_unique<T>(view(settings_json), Host(host));
+        HERALD_PUT(result, instance, instance.release());
+        HERALD_PUT(result, status, HERALD_STATUS_OK);
+    } catch (const SettingsError& e) {
+        const std::string_view setting = e.setting().empty() ? setting_named_in<T>(e.what()) : e.setting();
+        set_error(result, e.what(), setting);
+    } catch (const std::exception& e) {
+        set_error(result, e.what());
+    } catch (...) {
+        set_error(result, "unknown exception");
+    }
 }
 
+// Destructors are noexcept: one that throws ends the process, as anywhere in C++. Keep plugin
+// destructors trivial.
 template <typename T>
 void destroy(void* instance) {
-    try {
-        delete static_cast<T*>(instance);
-    } catch (...) {
-        // A destructor that throws is a plugin bug; swallowing it keeps the host alive.
-    }
+    delete static_cast<T*>(instance);
 }
 
 template <typename T>
@@ -272,15 +318,15 @@ void render(void* instance, const herald_event* event, const herald_event_contex
         const Request& r = owned->request;
         owned->headers.reserve(r.headers.size());
         for (const auto& [name, value] : r.headers) owned->headers.push_back({str(name), str(value)});
-        result->status = HERALD_STATUS_OK;
-        result->skip = r.skip ? 1u : 0u;
-        result->method = str(r.method);
-        result->url = str(r.url);
-        result->headers = owned->headers.data();
-        result->header_count = owned->headers.size();
-        result->body = str(r.body);
-        result->rate_limit_key = str(r.rate_limit_key);
-        result->owner = owned.release();
+        HERALD_PUT(result, status, HERALD_STATUS_OK);
+        HERALD_PUT(result, skip, r.skip ? 1u : 0u);
+        HERALD_PUT(result, method, str(r.method));
+        HERALD_PUT(result, url, str(r.url));
+        HERALD_PUT(result, headers, owned->headers.data());
+        HERALD_PUT(result, header_count, owned->headers.size());
+        HERALD_PUT(result, body, str(r.body));
+        HERALD_PUT(result, rate_limit_key, str(r.rate_limit_key));
+        HERALD_PUT(result, owner, owned.release());
     });
 }
 
@@ -299,12 +345,12 @@ void classify(void* instance, const herald_event* event, const herald_response* 
         auto owned = std::make_unique<OwnedClassification>();
         owned->classification = static_cast<const T*>(instance)->classify(make_event(event, nullptr), r);
         const Classification& c = owned->classification;
-        result->status = HERALD_STATUS_OK;
-        result->outcome = c.outcome;
-        result->retry_after_ms = c.retry_after_ms;
-        result->reason = str(c.reason);
-        result->receipt = str(c.receipt);
-        result->owner = owned.release();
+        HERALD_PUT(result, status, HERALD_STATUS_OK);
+        HERALD_PUT(result, outcome, c.outcome);
+        HERALD_PUT(result, retry_after_ms, c.retry_after_ms);
+        HERALD_PUT(result, reason, str(c.reason));
+        HERALD_PUT(result, receipt, str(c.receipt));
+        HERALD_PUT(result, owner, owned.release());
     });
 }
 
@@ -332,6 +378,8 @@ const herald_plugin_descriptor* descriptor() {
 
 }  // namespace detail
 }  // namespace herald
+
+#undef HERALD_PUT
 
 #define HERALD_PLUGIN(Class)                                                                    \
     extern "C" HERALD_PLUGIN_EXPORT const herald_plugin_descriptor* herald_plugin_entry(void) { \
