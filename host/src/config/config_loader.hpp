@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "config/config_model.hpp"
 #include "common/secret_masking.hpp"
+#include "config/config_model.hpp"
 #include "config/diagnostics.hpp"
 #include "plugin_host/plugin_registry.hpp"
 
@@ -36,8 +36,6 @@ HostConfig load_host_config(const std::filesystem::path& file, const LoadOptions
 // creating one plugin instance per channel. `host`, when given, supplies delivery overrides
 // and the fallback channel (read from its file's routing.fallback).
 RoutingConfig load_routing_config(const std::filesystem::path& routing_path, const HostConfig* host,
-                                  const PluginRegistry& plugins, const LoadOptions& options,
-                                  Diagnostics& diagnostics);
-
+                                  const PluginRegistry& plugins, const LoadOptions& options, Diagnostics& diagnostics);
 
 }  // namespace herald

@@ -7,9 +7,9 @@
 #include <memory>
 
 #include "common/clock.hpp"
-#include "routing/runtime_config.hpp"
 #include "http/http_server.hpp"
 #include "metrics/herald_metrics.hpp"
+#include "routing/runtime_config.hpp"
 #include "store/group_commit.hpp"
 
 namespace herald {

@@ -117,9 +117,9 @@ void Server::start_pipeline() {
     spdlog::info("store: {} opened; {} deliveries to resume, {} in the dead-letter queue", host_.storage_path,
                  open_jobs.size(), dead_at_start_);
     committer_ = std::make_unique<GroupCommitter>(*store_);
-    dispatcher_ = std::make_unique<Dispatcher>([this] { return current_.load(); }, *committer_, store_->reader(),
-                                               clock_, std::make_unique<CurlTransport>(), DispatcherOptions{},
-                                               &metrics_);
+    dispatcher_ =
+        std::make_unique<Dispatcher>([this] { return current_.load(); }, *committer_, store_->reader(), clock_,
+                                     std::make_unique<CurlTransport>(), DispatcherOptions{}, &metrics_);
     dispatcher_->counters().dead_letters.store(dead_at_start_);
     committer_->set_sink(dispatcher_.get());
     dispatcher_->load(std::move(open_jobs));
@@ -189,9 +189,9 @@ void Server::register_gauges() {
 void Server::make_listeners() {
     work_.emplace(net::make_work_guard(io_));
     admin_work_.emplace(net::make_work_guard(admin_io_));
-    intake_handler_ = std::make_unique<IntakeHandler>(
-        [this] { return current_.load(); }, *committer_, [this] { return dispatcher_->counters().open_jobs.load(); },
-        clock_, metrics_, [this] { return readiness(); });
+    intake_handler_ = std::make_unique<IntakeHandler>([this] { return current_.load(); }, *committer_,
+                                                      [this] { return dispatcher_->counters().open_jobs.load(); },
+                                                      clock_, metrics_, [this] { return readiness(); });
     HttpServerOptions intake_options;
     intake_options.address = host_.intake.address;
     intake_options.port = static_cast<unsigned short>(host_.intake.port);

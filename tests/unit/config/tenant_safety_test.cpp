@@ -6,9 +6,9 @@
 
 #include <cstdlib>
 
-#include "routing/routing_loader.hpp"
-#include "plugins/plugin_fixture.hpp"
 #include "common/glob.hpp"
+#include "plugins/plugin_fixture.hpp"
+#include "routing/routing_loader.hpp"
 #include "support/temp_dir.hpp"
 
 namespace herald {

@@ -2,8 +2,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "routing/routing_loader.hpp"
 #include "plugins/plugin_fixture.hpp"
+#include "routing/routing_loader.hpp"
 #include "support/temp_dir.hpp"
 
 namespace herald {
