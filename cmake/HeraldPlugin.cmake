@@ -35,7 +35,7 @@ function(herald_add_plugin name)
     target_compile_options(${target} PRIVATE -fno-sanitize=all)
     target_link_options(${target} PRIVATE -fno-sanitize=all)
   endif()
-  if(NOT HERALD_SANITIZE)
+  if(NOT HERALD_SANITIZE AND NOT HERALD_TSAN)
     # Sanitizer runtimes are resolved from the host at load time, so only plain builds can
     # insist that a plugin carries no undefined symbol.
     target_link_options(${target} PRIVATE -Wl,--no-undefined)

@@ -122,110 +122,103 @@ HttpResponseMessage AdminHandler::replay(const std::vector<int64_t>& ids) {
     return json_response(http::status::ok, json::serialize(json::object{{"replayed", std::move(replayed)}}));
 }
 
+// Reads through the admin reader, opened on first use, one query at a time.
+template <typename Query>
+auto AdminHandler::read(Query&& query) {
+    std::lock_guard lock(reader_mutex_);
+    if (!reader_) reader_ = services_.open_reader();
+    return query(*reader_);
+}
+
 HttpResponseMessage AdminHandler::route(const HttpRequestMessage& request) {
     auto url = boost::urls::parse_origin_form(request.target());
     if (!url) return error(http::status::bad_request, "malformed target");
     const std::string path(url->path());
-    const auto params = url->params();
     const auto method = request.method();
-    {
-        std::lock_guard lock(reader_mutex_);
-        if (!reader_) reader_ = services_.open_reader();
-    }
+    constexpr std::string_view kEvents = "/api/v1/events/";
+    constexpr std::string_view kDlq = "/api/v1/dlq/";
+    if (path.rfind(kEvents, 0) == 0 && method == http::verb::get) return show_event(path.substr(kEvents.size()));
+    if (path == "/api/v1/dlq" && method == http::verb::get) return list_dead_letters(url->params());
+    if (path == "/api/v1/dlq/replay" && method == http::verb::post) return replay_matching(url->params());
+    if (path.rfind(kDlq, 0) == 0) return dead_letter_entry(path.substr(kDlq.size()), method);
+    return error(http::status::not_found, "no such admin endpoint");
+}
 
-    const std::string events_prefix = "/api/v1/events/";
-    if (path.rfind(events_prefix, 0) == 0 && method == http::verb::get) {
-        const std::string id = path.substr(events_prefix.size());
-        std::optional<EventDetails> d;
-        {
-            std::lock_guard lock(reader_mutex_);
-            d = reader_->event_by_id(id);
-        }
-        if (!d) return error(http::status::not_found, "no event with id '" + id + "'");
-        json::array jobs;
-        for (const auto& j : d->jobs) jobs.push_back(job_json(j, true));
-        boost::system::error_code ec;
-        json::value event = json::parse(d->event.json, ec);
-        return json_response(http::status::ok,
-                             json::serialize(json::object{{"id", d->event.id},
-                                                          {"source", d->event.source},
-                                                          {"accepted_at_ms", d->event.accepted_at_ms},
-                                                          {"recovery",
-                                                           {{"is_recovery", d->event.recovery.is_recovery},
-                                                            {"failures_before", d->event.recovery.failures_before},
-                                                            {"failing_since_ms", d->event.recovery.failing_since_ms}}},
-                                                          {"event", std::move(event)},
-                                                          {"deliveries", std::move(jobs)}}));
-    }
+HttpResponseMessage AdminHandler::show_event(const std::string& id) {
+    const auto d = read([&](AdminReader& r) { return r.event_by_id(id); });
+    if (!d) return error(http::status::not_found, "no event with id '" + id + "'");
+    json::array jobs;
+    for (const auto& j : d->jobs) jobs.push_back(job_json(j, true));
+    boost::system::error_code ec;
+    json::value event = json::parse(d->event.json, ec);
+    const RecoveryContext& recovery = d->event.recovery;
+    return json_response(http::status::ok,
+                         json::serialize(json::object{{"id", d->event.id},
+                                                      {"source", d->event.source},
+                                                      {"accepted_at_ms", d->event.accepted_at_ms},
+                                                      {"recovery",
+                                                       {{"is_recovery", recovery.is_recovery},
+                                                        {"failures_before", recovery.failures_before},
+                                                        {"failing_since_ms", recovery.failing_since_ms}}},
+                                                      {"event", std::move(event)},
+                                                      {"deliveries", std::move(jobs)}}));
+}
 
-    if (path == "/api/v1/dlq" && method == http::verb::get) {
-        auto query = read_dlq_query(params, false);
-        if (auto* bad = std::get_if<std::string>(&query)) return error(http::status::bad_request, *bad);
-        const DeadLetterFilter f = std::get<DlqQuery>(query).filter;
-        std::vector<JobView> jobs;
-        {
-            std::lock_guard lock(reader_mutex_);
-            jobs = reader_->dead_letters(f);
-        }
+HttpResponseMessage AdminHandler::list_dead_letters(const boost::urls::params_view& params) {
+    auto query = read_dlq_query(params, false);
+    if (auto* bad = std::get_if<std::string>(&query)) return error(http::status::bad_request, *bad);
+    const DeadLetterFilter f = std::get<DlqQuery>(query).filter;
+    const auto jobs = read([&](AdminReader& r) { return r.dead_letters(f); });
+    json::array items;
+    for (const auto& j : jobs) items.push_back(job_json(j, false));
+    json::object out{{"items", std::move(items)}};
+    if (static_cast<int>(jobs.size()) == f.limit) out["next_after"] = jobs.back().id;
+    return json_response(http::status::ok, json::serialize(out));
+}
+
+HttpResponseMessage AdminHandler::replay_matching(const boost::urls::params_view& params) {
+    auto query = read_dlq_query(params, true);
+    if (auto* bad = std::get_if<std::string>(&query)) return error(http::status::bad_request, *bad);
+    const auto& [f, dry_run] = std::get<DlqQuery>(query);
+    const auto jobs = read([&](AdminReader& r) { return r.dead_letters(f); });
+    if (dry_run) {
         json::array items;
         for (const auto& j : jobs) items.push_back(job_json(j, false));
-        json::object out{{"items", std::move(items)}};
-        if (static_cast<int>(jobs.size()) == f.limit) out["next_after"] = jobs.back().id;
-        return json_response(http::status::ok, json::serialize(out));
+        return json_response(http::status::ok,
+                             json::serialize(json::object{{"dry_run", true}, {"would_replay", std::move(items)}}));
     }
-    if (path == "/api/v1/dlq/replay" && method == http::verb::post) {
-        auto query = read_dlq_query(params, true);
-        if (auto* bad = std::get_if<std::string>(&query)) return error(http::status::bad_request, *bad);
-        const auto& [f, dry_run] = std::get<DlqQuery>(query);
-        std::vector<JobView> jobs;
-        {
-            std::lock_guard lock(reader_mutex_);
-            jobs = reader_->dead_letters(f);
-        }
-        if (dry_run) {
-            json::array items;
-            for (const auto& j : jobs) items.push_back(job_json(j, false));
-            return json_response(http::status::ok,
-                                 json::serialize(json::object{{"dry_run", true}, {"would_replay", std::move(items)}}));
-        }
-        std::vector<int64_t> ids;
-        for (const auto& j : jobs) ids.push_back(j.id);
-        return replay(ids);
+    std::vector<int64_t> ids;
+    for (const auto& j : jobs) ids.push_back(j.id);
+    return replay(ids);
+}
+
+// /api/v1/dlq/{job} (GET shows, DELETE drops) and /api/v1/dlq/{job}/replay (POST).
+HttpResponseMessage AdminHandler::dead_letter_entry(std::string rest, http::verb method) {
+    const bool is_replay = rest.size() > 7 && rest.substr(rest.size() - 7) == "/replay";
+    if (is_replay) rest.resize(rest.size() - 7);
+    const auto id = to_int(rest);
+    if (!id) return error(http::status::not_found, "no such dead-letter entry");
+    const auto not_dead = [&] {
+        return error(http::status::not_found, "job " + rest + " is not in the dead-letter queue");
+    };
+    if (is_replay && method == http::verb::post) {
+        auto response = replay({*id});
+        return response.body().find("[]") != std::string::npos ? not_dead() : response;
     }
-    const std::string dlq_prefix = "/api/v1/dlq/";
-    if (path.rfind(dlq_prefix, 0) == 0) {
-        std::string rest = path.substr(dlq_prefix.size());
-        const bool is_replay = rest.size() > 7 && rest.substr(rest.size() - 7) == "/replay";
-        if (is_replay) rest.resize(rest.size() - 7);
-        const auto id = to_int(rest);
-        if (!id) return error(http::status::not_found, "no such dead-letter entry");
-        if (is_replay && method == http::verb::post) {
-            auto response = replay({*id});
-            if (response.body().find("[]") != std::string::npos) {
-                return error(http::status::not_found, "job " + rest + " is not in the dead-letter queue");
-            }
-            return response;
-        }
-        if (method == http::verb::get) {
-            std::optional<JobView> job;
-            {
-                std::lock_guard lock(reader_mutex_);
-                job = reader_->job(*id);
-            }
-            if (!job || job->state != "dead")
-                return error(http::status::not_found, "job " + rest + " is not in the dead-letter queue");
-            return json_response(http::status::ok, json::serialize(job_json(*job, true)));
-        }
-        if (method == http::verb::delete_) {
-            bool dropped = false;
-            services_.committer->run_on_writer([&](Store& store) { dropped = store.drop_dead(*id); });
-            if (!dropped) return error(http::status::not_found, "job " + rest + " is not in the dead-letter queue");
-            services_.dropped();
-            spdlog::info("admin: dead-lettered delivery {} dropped", *id);
-            return json_response(http::status::ok, json::serialize(json::object{{"dropped", *id}}));
-        }
+    if (!is_replay && method == http::verb::get) {
+        const auto job = read([&](AdminReader& r) { return r.job(*id); });
+        if (!job || job->state != "dead") return not_dead();
+        return json_response(http::status::ok, json::serialize(job_json(*job, true)));
     }
-    return error(http::status::not_found, "no such admin endpoint");
+    if (!is_replay && method == http::verb::delete_) {
+        bool dropped = false;
+        services_.committer->run_on_writer([&](Store& store) { dropped = store.drop_dead(*id); });
+        if (!dropped) return not_dead();
+        services_.dropped();
+        spdlog::info("admin: dead-lettered delivery {} dropped", *id);
+        return json_response(http::status::ok, json::serialize(json::object{{"dropped", *id}}));
+    }
+    return error(http::status::method_not_allowed, "use GET or DELETE on a job, POST on its /replay");
 }
 
 }  // namespace herald

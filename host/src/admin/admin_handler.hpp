@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <boost/url/params_view.hpp>
+
 #include "http/http_server.hpp"
 #include "store/group_commit.hpp"
 
@@ -38,8 +40,15 @@ class AdminHandler final : public HttpHandler {
     void handle(HttpRequestMessage request, Respond respond) override;
 
  private:
+    // Path dispatch only; each endpoint is one function below.
     HttpResponseMessage route(const HttpRequestMessage& request);
+    HttpResponseMessage show_event(const std::string& id);
+    HttpResponseMessage list_dead_letters(const boost::urls::params_view& params);
+    HttpResponseMessage replay_matching(const boost::urls::params_view& params);
+    HttpResponseMessage dead_letter_entry(std::string rest, http::verb method);
     HttpResponseMessage replay(const std::vector<int64_t>& ids);
+    template <typename Query>
+    auto read(Query&& query);
 
     AdminServices services_;
     std::mutex reader_mutex_;

@@ -70,104 +70,120 @@ void GroupCommitter::run_on_writer(std::function<void(Store&)> op) {
 }
 
 void GroupCommitter::run() {
-    std::vector<std::pair<IngestItem, Done>> items;
-    std::vector<JobUpdate> updates;
+    Batch batch;
     auto retry_delay = std::chrono::milliseconds(50);
-    while (true) {
-        {
-            std::unique_lock lock(mutex_);
-            wake_.wait(lock, [&] {
-                return stopping_ || !items_.empty() || !updates_.empty() || !updates.empty() || prune_before_ms_ > 0 ||
-                       !ops_.empty();
-            });
-            if (!ops_.empty()) {
-                auto ops = std::move(ops_);
-                ops_.clear();
-                lock.unlock();
-                for (auto& op : ops) op(store_);
-                lock.lock();
-            }
-            if (stopping_ && items_.empty() && updates_.empty() && updates.empty()) {
-                spdlog::info("store: {} commits carried {} events and {} job updates", commits_, events_total_,
-                             updates_total_);
-                return;
-            }
-            // Group commit: when the last batch had company, give concurrent clients a moment
-            // to join this one; one fsync then acknowledges them all. A lone client never waits.
-            if (last_batch_ > 1 && items_.size() < max_batch_ && !stopping_) {
-                wake_.wait_for(lock, std::chrono::microseconds(200),
-                               [&] { return stopping_ || items_.size() >= last_batch_; });
-            }
-            if (prune_before_ms_ > 0) {
-                const int64_t cutoff = std::exchange(prune_before_ms_, 0);
-                lock.unlock();
-                try {
-                    const size_t removed = store_.prune_finished(cutoff);
-                    if (removed > 0) spdlog::info("store: retention removed {} finished rows", removed);
-                } catch (const StoreError& e) {
-                    spdlog::error("store: retention failed: {}", e.what());
-                }
-                lock.lock();
-            }
-            // Take at most max_batch events; updates always go in whole.
-            const size_t take = std::min(items_.size(), max_batch_);
-            items.insert(items.end(), std::make_move_iterator(items_.begin()),
-                         std::make_move_iterator(items_.begin() + static_cast<std::ptrdiff_t>(take)));
-            items_.erase(items_.begin(), items_.begin() + static_cast<std::ptrdiff_t>(take));
-            updates.insert(updates.end(), std::make_move_iterator(updates_.begin()),
-                           std::make_move_iterator(updates_.end()));
-            updates_.clear();
-        }
-        std::vector<IngestItem> batch;
-        batch.reserve(items.size());
-        for (auto& [item, done] : items) batch.push_back(std::move(item));
-
-        std::vector<IngestOutcome> outcomes;
-        try {
-            outcomes = store_.commit(batch, updates);
-            ++commits_;
-            events_total_ += batch.size();
-            last_batch_ = batch.size();
-            updates_total_ += updates.size();
-            if (!healthy_.exchange(true)) spdlog::info("store: writable again");
+    while (next_batch(batch)) {
+        if (commit(batch)) {
             retry_delay = std::chrono::milliseconds(50);
-        } catch (const StoreError& e) {
-            if (healthy_.exchange(false)) spdlog::error("store: commit failed: {}", e.what());
-            for (auto& [item, done] : items) done(std::string(e.what()));
-            items.clear();
-            // Outcomes already reported by the dispatcher must not be lost: keep them for the next try.
-            std::this_thread::sleep_for(retry_delay);
-            retry_delay = std::min(retry_delay * 2, std::chrono::milliseconds(2000));
-            std::lock_guard lock(mutex_);
-            if (stopping_) {
-                spdlog::error("store: {} job updates not written at shutdown; those jobs will be sent again",
-                              updates.size());
-                return;
-            }
             continue;
         }
-        updates.clear();
-        for (size_t i = 0; i < items.size(); ++i) {
-            IngestOutcome& outcome = outcomes[i];
-            if (!outcome.duplicate && sink_ != nullptr && !outcome.jobs.empty()) {
-                const IngestItem& item = batch[i];
-                auto event = std::make_shared<EventRecord>();
-                event->seq = outcome.event_seq;
-                event->id = item.event.id;
-                event->source = item.source;
-                event->service = item.event.service;
-                event->environment = item.event.environment;
-                event->status = std::string(to_string(item.event.status));
-                event->deployment_id = item.event.deployment_id;
-                event->json = item.event.json;
-                event->accepted_at_ms = item.accepted_at_ms;
-                event->recovery = outcome.recovery;
-                sink_->on_new_jobs(outcome.jobs, std::move(event));
-            }
-            items[i].second(std::move(outcome));
+        // Outcomes the dispatcher already reported must not be lost: they stay for the next try.
+        std::this_thread::sleep_for(retry_delay);
+        retry_delay = std::min(retry_delay * 2, std::chrono::milliseconds(2000));
+        std::lock_guard lock(mutex_);
+        if (stopping_) {
+            spdlog::error("store: {} job updates not written at shutdown; those jobs will be sent again",
+                          batch.updates.size());
+            return;
         }
-        items.clear();
     }
+}
+
+// Waits for work, runs admin operations and retention between commits, then moves the next
+// batch (at most max_batch events; every update) into `batch`. False when stopping and done.
+bool GroupCommitter::next_batch(Batch& batch) {
+    std::unique_lock lock(mutex_);
+    wake_.wait(lock, [&] {
+        return stopping_ || !items_.empty() || !updates_.empty() || !batch.updates.empty() || prune_before_ms_ > 0 ||
+               !ops_.empty();
+    });
+    run_operations(lock);
+    if (stopping_ && items_.empty() && updates_.empty() && batch.updates.empty()) {
+        spdlog::info("store: {} commits carried {} events and {} job updates", commits_, events_total_, updates_total_);
+        return false;
+    }
+    // Group commit: when the last batch had company, give concurrent clients a moment to join
+    // this one; one fsync then acknowledges them all. A lone client never waits.
+    if (last_batch_ > 1 && items_.size() < max_batch_ && !stopping_) {
+        wake_.wait_for(lock, std::chrono::microseconds(200), [&] { return stopping_ || items_.size() >= last_batch_; });
+    }
+    const size_t take = std::min(items_.size(), max_batch_);
+    batch.items.insert(batch.items.end(), std::make_move_iterator(items_.begin()),
+                       std::make_move_iterator(items_.begin() + static_cast<std::ptrdiff_t>(take)));
+    items_.erase(items_.begin(), items_.begin() + static_cast<std::ptrdiff_t>(take));
+    batch.updates.insert(batch.updates.end(), std::make_move_iterator(updates_.begin()),
+                         std::make_move_iterator(updates_.end()));
+    updates_.clear();
+    return true;
+}
+
+// Admin operations and retention run between commits, without the lock held.
+void GroupCommitter::run_operations(std::unique_lock<std::mutex>& lock) {
+    if (!ops_.empty()) {
+        auto ops = std::move(ops_);
+        ops_.clear();
+        lock.unlock();
+        for (auto& op : ops) op(store_);
+        lock.lock();
+    }
+    if (prune_before_ms_ > 0) {
+        const int64_t cutoff = std::exchange(prune_before_ms_, 0);
+        lock.unlock();
+        try {
+            const size_t removed = store_.prune_finished(cutoff);
+            if (removed > 0) spdlog::info("store: retention removed {} finished rows", removed);
+        } catch (const StoreError& e) {
+            spdlog::error("store: retention failed: {}", e.what());
+        }
+        lock.lock();
+    }
+}
+
+// One transaction for the batch. On success every submitter hears its outcome and new jobs go
+// to the sink; on failure submitters hear the error and the updates stay in `batch`.
+bool GroupCommitter::commit(Batch& batch) {
+    std::vector<IngestItem> items;
+    items.reserve(batch.items.size());
+    for (auto& [item, done] : batch.items) items.push_back(std::move(item));
+    std::vector<IngestOutcome> outcomes;
+    try {
+        outcomes = store_.commit(items, batch.updates);
+    } catch (const StoreError& e) {
+        if (healthy_.exchange(false)) spdlog::error("store: commit failed: {}", e.what());
+        for (auto& [item, done] : batch.items) done(std::string(e.what()));
+        batch.items.clear();
+        return false;
+    }
+    ++commits_;
+    events_total_ += items.size();
+    last_batch_ = items.size();
+    updates_total_ += batch.updates.size();
+    if (!healthy_.exchange(true)) spdlog::info("store: writable again");
+    batch.updates.clear();
+    for (size_t i = 0; i < items.size(); ++i) {
+        if (!outcomes[i].duplicate && sink_ != nullptr && !outcomes[i].jobs.empty()) {
+            sink_->on_new_jobs(outcomes[i].jobs, accepted_record(items[i], outcomes[i]));
+        }
+        batch.items[i].second(std::move(outcomes[i]));
+    }
+    batch.items.clear();
+    return true;
+}
+
+std::shared_ptr<const EventRecord> GroupCommitter::accepted_record(const IngestItem& item,
+                                                                   const IngestOutcome& outcome) {
+    auto event = std::make_shared<EventRecord>();
+    event->seq = outcome.event_seq;
+    event->id = item.event.id;
+    event->source = item.source;
+    event->service = item.event.service;
+    event->environment = item.event.environment;
+    event->status = std::string(to_string(item.event.status));
+    event->deployment_id = item.event.deployment_id;
+    event->json = item.event.json;
+    event->accepted_at_ms = item.accepted_at_ms;
+    event->recovery = outcome.recovery;
+    return event;
 }
 
 }  // namespace herald

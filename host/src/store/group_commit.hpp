@@ -52,7 +52,16 @@ class GroupCommitter final : public JobUpdateSink {
     bool healthy() const { return healthy_.load(); }
 
  private:
+    struct Batch {
+        std::vector<std::pair<IngestItem, Done>> items;
+        std::vector<JobUpdate> updates;
+    };
+
     void run();
+    bool next_batch(Batch& batch);
+    void run_operations(std::unique_lock<std::mutex>& lock);
+    bool commit(Batch& batch);
+    static std::shared_ptr<const EventRecord> accepted_record(const IngestItem& item, const IngestOutcome& outcome);
 
     Store& store_;
     const size_t max_batch_;

@@ -1,0 +1,161 @@
+// The Store contract: every implementation (SQLite, the in-memory fake, any future one) must
+// pass this suite. It is instantiated once per implementation below.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <functional>
+
+#include "support/memory_store.hpp"
+#include "support/temp_dir.hpp"
+
+namespace herald {
+namespace {
+
+struct StoreFactory {
+    std::string name;
+    std::function<std::unique_ptr<Store>(const test::TempDir&)> open;
+};
+
+IngestItem item(const std::string& id, const std::string& service, DeployStatus status, int64_t at,
+                std::vector<std::string> channels = {"deploys"}) {
+    IngestItem it;
+    it.event.id = id;
+    it.event.service = service;
+    it.event.environment = "production";
+    it.event.status = status;
+    it.event.deployment_id = service + "/" + id;
+    it.event.json = R"({"id":")" + id + R"("})";
+    it.source = "ci";
+    it.accepted_at_ms = at;
+    for (const auto& c : channels) it.targets.push_back({"payments", c, "webhook", "hash-" + c, "owner", false});
+    return it;
+}
+
+JobUpdate outcome(const OpenJob& job, JobState state, int64_t at, const std::string& receipt = {}) {
+    JobUpdate u;
+    u.job_id = job.id;
+    u.state = state;
+    u.attempts = 1;
+    u.first_attempt_at_ms = at;
+    u.next_attempt_at_ms = at + 1000;
+    u.attempt = AttemptRecord{
+        1, at, state == JobState::delivered ? 200 : 500, 5, state == JobState::delivered ? "delivered" : "retry", ""};
+    if (state == JobState::dead) u.dead_reason = "gave up";
+    u.destination_hash = job.target.destination_hash;
+    u.deployment_id = job.deployment_id;
+    if (!receipt.empty()) u.receipt = receipt;
+    return u;
+}
+
+class StoreContract : public ::testing::TestWithParam<StoreFactory> {
+ protected:
+    void SetUp() override { store_ = GetParam().open(dir_); }
+    test::TempDir dir_;
+    std::unique_ptr<Store> store_;
+};
+
+TEST_P(StoreContract, CommitStoresEventsAndJobsAndRefusesDuplicateIds) {
+    const auto first = store_->commit({item("e1", "api", DeployStatus::failed, 1000, {"a", "b"})}, {});
+    ASSERT_EQ(first.size(), 1u);
+    EXPECT_FALSE(first[0].duplicate);
+    ASSERT_EQ(first[0].jobs.size(), 2u);
+    EXPECT_EQ(first[0].jobs[0].target.channel, "a");
+    const auto again = store_->commit({item("e1", "api", DeployStatus::failed, 2000)}, {});
+    EXPECT_TRUE(again[0].duplicate);
+    EXPECT_TRUE(again[0].jobs.empty());
+    EXPECT_EQ(store_->open_jobs().size(), 2u);
+    const auto read = store_->reader()->event(first[0].event_seq);
+    ASSERT_TRUE(read.has_value());
+    EXPECT_EQ(read->id, "e1");
+    EXPECT_EQ(read->accepted_at_ms, 1000);
+}
+
+TEST_P(StoreContract, OpenJobsAreInAcceptanceOrderAndFinishedOnesLeave) {
+    const auto a = store_->commit({item("e1", "api", DeployStatus::failed, 1000)}, {})[0].jobs[0];
+    const auto b = store_->commit({item("e2", "web", DeployStatus::failed, 1001)}, {})[0].jobs[0];
+    const auto c = store_->commit({item("e3", "api", DeployStatus::succeeded, 1002)}, {})[0].jobs[0];
+    store_->commit({}, {outcome(b, JobState::delivered, 1100), outcome(c, JobState::retry, 1100)});
+    const auto open = store_->open_jobs();
+    ASSERT_EQ(open.size(), 2u);
+    EXPECT_EQ(open[0].id, a.id);
+    EXPECT_EQ(open[1].id, c.id);
+    EXPECT_EQ(open[1].state, JobState::retry);
+    EXPECT_EQ(open[1].attempts, 1u);
+    EXPECT_EQ(open[1].next_attempt_at_ms, 2100);
+}
+
+TEST_P(StoreContract, ASuccessAfterFailuresIsARecoveryWithTheStreak) {
+    store_->commit({item("f1", "api", DeployStatus::failed, 1000), item("f2", "api", DeployStatus::failed, 2000)}, {});
+    const auto ok = store_->commit({item("s1", "api", DeployStatus::succeeded, 3000)}, {})[0];
+    EXPECT_TRUE(ok.recovery.is_recovery);
+    EXPECT_EQ(ok.recovery.failures_before, 2u);
+    EXPECT_EQ(ok.recovery.failing_since_ms, 1000);
+    const auto next = store_->commit({item("s2", "api", DeployStatus::succeeded, 4000)}, {})[0];
+    EXPECT_FALSE(next.recovery.is_recovery);
+}
+
+TEST_P(StoreContract, ReceiptsAreKeptPerDestinationAndDeployment) {
+    const auto job = store_->commit({item("e1", "api", DeployStatus::started, 1000)}, {})[0].jobs[0];
+    store_->commit({}, {outcome(job, JobState::delivered, 1100, "ts-123")});
+    EXPECT_EQ(store_->reader()->receipt(job.target.destination_hash, job.deployment_id), "ts-123");
+    EXPECT_EQ(store_->reader()->receipt("other", job.deployment_id), std::nullopt);
+}
+
+TEST_P(StoreContract, DeadJobsCanBeListedReplayedAndDropped) {
+    const auto jobs = store_->commit({item("e1", "api", DeployStatus::failed, 1000, {"a", "b"})}, {})[0].jobs;
+    store_->commit({}, {outcome(jobs[0], JobState::dead, 1100), outcome(jobs[1], JobState::dead, 1100)});
+    auto admin = store_->admin_reader();
+    EXPECT_EQ(admin->count_dead(), 2);
+    DeadLetterFilter by_channel;
+    by_channel.channel = "b";
+    ASSERT_EQ(admin->dead_letters(by_channel).size(), 1u);
+    EXPECT_EQ(admin->dead_letters(by_channel)[0].dead_reason, "gave up");
+
+    const auto replayed = store_->replay_dead({jobs[0].id, 999999}, 5000);
+    ASSERT_EQ(replayed.size(), 1u);
+    EXPECT_EQ(replayed[0].attempts, 0u);
+    EXPECT_LE(replayed[0].next_attempt_at_ms, 5000);  // due at once
+    EXPECT_EQ(store_->open_jobs().size(), 1u);
+    const auto shown = admin->job(jobs[0].id);
+    ASSERT_TRUE(shown.has_value());
+    EXPECT_EQ(shown->history.size(), 1u);  // history kept across the replay
+
+    EXPECT_FALSE(store_->drop_dead(jobs[0].id));  // pending now: not droppable
+    EXPECT_TRUE(store_->drop_dead(jobs[1].id));
+    EXPECT_EQ(admin->count_dead(), 0);
+}
+
+TEST_P(StoreContract, RetentionRemovesOnlyOldFinishedWork) {
+    const auto jobs = store_->commit({item("e1", "api", DeployStatus::failed, 1000, {"a", "b", "c", "d"})}, {})[0].jobs;
+    store_->commit({}, {outcome(jobs[0], JobState::delivered, 1100), outcome(jobs[1], JobState::dead, 1100),
+                        outcome(jobs[2], JobState::delivered, 9000)});
+    store_->prune_finished(5000);
+    auto admin = store_->admin_reader();
+    EXPECT_FALSE(admin->job(jobs[0].id).has_value());  // delivered long ago: pruned
+    EXPECT_TRUE(admin->job(jobs[1].id).has_value());   // dead: kept for the DLQ
+    EXPECT_TRUE(admin->job(jobs[2].id).has_value());   // delivered recently
+    EXPECT_TRUE(admin->job(jobs[3].id).has_value());   // still pending
+}
+
+TEST_P(StoreContract, EventDetailsListEveryDeliveryWithItsAttempts) {
+    const auto job = store_->commit({item("e1", "api", DeployStatus::failed, 1000)}, {})[0].jobs[0];
+    store_->commit({}, {outcome(job, JobState::retry, 1100)});
+    const auto details = store_->admin_reader()->event_by_id("e1");
+    ASSERT_TRUE(details.has_value());
+    ASSERT_EQ(details->jobs.size(), 1u);
+    EXPECT_EQ(details->jobs[0].state, "retry");
+    ASSERT_EQ(details->jobs[0].history.size(), 1u);
+    EXPECT_EQ(details->jobs[0].history[0].status_code, 500);
+    EXPECT_FALSE(store_->admin_reader()->event_by_id("nope").has_value());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Implementations, StoreContract,
+    ::testing::Values(
+        StoreFactory{"sqlite",
+                     [](const test::TempDir& dir) { return open_sqlite_store((dir.path() / "herald.db").string()); }},
+        StoreFactory{"memory", [](const test::TempDir&) { return std::make_unique<test::MemoryStore>(); }}),
+    [](const ::testing::TestParamInfo<StoreFactory>& param_info) { return param_info.param.name; });
+
+}  // namespace
+}  // namespace herald
