@@ -274,177 +274,219 @@ OpenedPlugin open_plugin(const std::string& path) {
     return out;  // the library stays loaded: descriptor pointers refer into it
 }
 
-Report run(const herald_plugin_descriptor& d, const Options& options) {
+namespace {
+
+// What the phases share: the plugin, the caller's options, findings, and the instance made in
+// the first phase with the settings it accepted.
+struct Session {
+    Session(const herald_plugin_descriptor& plugin, const Options& opts) : d(plugin), options(opts) {}
+
+    const herald_plugin_descriptor& d;
+    const Options& options;
     Collector c;
     RecordingHost host;
-    const std::string plugin = d.name != nullptr ? d.name : "?";
+    json::object settings;
+    std::string settings_text;
+    std::vector<std::string> secrets;
+    Created instance;
+    std::vector<CorpusEvent> corpus = event_corpus();
+    std::vector<Answer> answers = answer_table();
+    std::vector<std::string> baseline;  // each corpus event's request, rendered alone
+};
 
-    // 1. Settings: synthesise (required only, then each optional secret alone) or take the caller's.
+// Settings to try: the caller's, or synthesised (required only, then each optional secret alone).
+std::vector<json::object> candidate_settings(const herald_plugin_descriptor& d, const Options& options) {
+    if (!options.settings_json.empty()) return {json::parse(options.settings_json).as_object()};
     std::vector<json::object> candidates;
-    if (!options.settings_json.empty()) {
-        candidates.push_back(json::parse(options.settings_json).as_object());
-    } else {
-        json::object base;
-        for (size_t i = 0; i < d.setting_count; ++i) {
-            if (d.settings[i]->flags & HERALD_SETTING_REQUIRED) base[d.settings[i]->name] = synthesise(*d.settings[i]);
-        }
-        candidates.push_back(base);
-        for (size_t i = 0; i < d.setting_count; ++i) {
-            const auto& s = *d.settings[i];
-            if ((s.flags & HERALD_SETTING_SECRET) && !(s.flags & HERALD_SETTING_REQUIRED)) {
-                json::object with = base;
-                with[s.name] = synthesise(s);
-                candidates.push_back(with);
-            }
+    json::object base;
+    for (size_t i = 0; i < d.setting_count; ++i) {
+        if (d.settings[i]->flags & HERALD_SETTING_REQUIRED) base[d.settings[i]->name] = synthesise(*d.settings[i]);
+    }
+    candidates.push_back(base);
+    for (size_t i = 0; i < d.setting_count; ++i) {
+        const auto& setting = *d.settings[i];
+        if ((setting.flags & HERALD_SETTING_SECRET) && !(setting.flags & HERALD_SETTING_REQUIRED)) {
+            json::object with = base;
+            with[setting.name] = synthesise(setting);
+            candidates.push_back(with);
         }
     }
-    json::object settings;
-    Created instance;
+    return candidates;
+}
+
+// 1. An instance from the first settings the plugin accepts.
+bool create_instance(Session& s) {
     std::vector<std::string> failures;
-    for (const auto& candidate : candidates) {
-        instance = create(d, json::serialize(candidate), host);
-        c.ran();
-        if (instance.ok) {
-            settings = candidate;
+    for (const auto& candidate : candidate_settings(s.d, s.options)) {
+        s.instance = create(s.d, json::serialize(candidate), s.host);
+        s.c.ran();
+        if (s.instance.ok) {
+            s.settings = candidate;
             break;
         }
-        if (contains_secret(instance.error, secret_values(d, candidate))) {
-            c.fail("create/no-secret-in-error", "create's error message quotes a secret setting");
+        if (contains_secret(s.instance.error, secret_values(s.d, candidate))) {
+            s.c.fail("create/no-secret-in-error", "create's error message quotes a secret setting");
         }
-        failures.push_back(instance.error);
+        failures.push_back(s.instance.error);
     }
-    if (!instance.ok || instance.instance == nullptr) {
+    if (!s.instance.ok || s.instance.instance == nullptr) {
         std::string detail = "could not create an instance; pass settings explicitly. Errors:";
         for (const auto& f : failures) detail += " [" + f + "]";
-        c.fail("create", detail);
-        return c.take();
+        s.c.fail("create", detail);
+        return false;
     }
-    const std::vector<std::string> secrets = secret_values(d, settings);
-    const std::string settings_text = json::serialize(settings);
+    s.secrets = secret_values(s.d, s.settings);
+    s.settings_text = json::serialize(s.settings);
+    return true;
+}
 
-    // 2. Each required setting left out must be refused, with a message and no secret in it.
-    for (size_t i = 0; i < d.setting_count; ++i) {
-        const auto& s = *d.settings[i];
-        if (!(s.flags & HERALD_SETTING_REQUIRED)) continue;
-        json::object without = settings;
-        without.erase(s.name);
-        Created refused = create(d, json::serialize(without), host);
-        c.ran();
+// 2. Each required setting left out must be refused, with a message and no secret in it.
+void check_required_settings(Session& s) {
+    for (size_t i = 0; i < s.d.setting_count; ++i) {
+        const auto& setting = *s.d.settings[i];
+        if (!(setting.flags & HERALD_SETTING_REQUIRED)) continue;
+        json::object without = s.settings;
+        without.erase(setting.name);
+        Created refused = create(s.d, json::serialize(without), s.host);
+        s.c.ran();
         if (refused.ok) {
-            c.fail("create/requires-" + std::string(s.name),
-                   "create accepted settings without required '" + std::string(s.name) + "'");
-            d.destroy(refused.instance);
+            s.c.fail("create/requires-" + std::string(setting.name),
+                     "create accepted settings without required '" + std::string(setting.name) + "'");
+            s.d.destroy(refused.instance);
         } else if (refused.error.empty()) {
-            c.fail("create/error-message", "a refused create gave no error message");
-        } else if (contains_secret(refused.error, secrets)) {
-            c.fail("create/no-secret-in-error", "create's error message quotes a secret setting");
+            s.c.fail("create/error-message", "a refused create gave no error message");
+        } else if (contains_secret(refused.error, s.secrets)) {
+            s.c.fail("create/no-secret-in-error", "create's error message quotes a secret setting");
         }
     }
+}
 
-    // 3. Render every corpus event, once without and once with a previous receipt.
-    const auto corpus = event_corpus();
-    const uint32_t max_body = d.delivery_defaults != nullptr ? d.delivery_defaults->max_body_bytes : 0;
-    std::vector<std::string> baseline;
-    for (const auto& event : corpus) {
+// The request rendered for one corpus event, held to the ABI's rules.
+void check_request(Session& s, const std::string& check, const Rendered& r) {
+    const uint32_t max_body = s.d.delivery_defaults != nullptr ? s.d.delivery_defaults->max_body_bytes : 0;
+    if (r.method.empty()) s.c.fail(check, "no HTTP method");
+    if (r.url.rfind("http://", 0) != 0 && r.url.rfind("https://", 0) != 0) s.c.fail(check, "URL is not http(s)");
+    if (max_body > 0 && r.body.size() > max_body) {
+        s.c.fail(check,
+                 "body is " + std::to_string(r.body.size()) + " bytes, over the declared " + std::to_string(max_body));
+    }
+    for (const auto& [k, v] : r.headers) {
+        if (k.empty() || k.find_first_of("\r\n: ") != std::string::npos ||
+            v.find_first_of("\r\n") != std::string::npos) {
+            s.c.fail(check, "header '" + k + "' has an empty name or a line break");
+        }
+    }
+    if (!has_json_content_type(r)) return;
+    boost::system::error_code ec;
+    const json::value body = json::parse(r.body, ec);
+    if (ec) {
+        s.c.fail(check, "body is not valid JSON: " + ec.message());
+        return;
+    }
+    for (const auto& pointer : s.options.required_body_fields) {
+        boost::system::error_code pec;
+        if (body.find_pointer(pointer, pec) == nullptr) s.c.fail(check, "body has no " + pointer);
+    }
+}
+
+// 3. Render every corpus event, once without and once with a previous receipt.
+void check_renders(Session& s) {
+    for (const auto& event : s.corpus) {
         for (const std::string_view receipt : {std::string_view{}, std::string_view{"1795000000.000100"}}) {
             const std::string check = "render/" + event.name + (receipt.empty() ? "" : "+receipt");
-            const Rendered r = render(d, instance.instance, event, receipt);
-            c.ran();
-            if (receipt.empty()) baseline.push_back(r.fingerprint());
+            const Rendered r = render(s.d, s.instance.instance, event, receipt);
+            s.c.ran();
+            if (receipt.empty()) s.baseline.push_back(r.fingerprint());
             if (!r.ok) {
-                c.fail(check,
-                       "render failed: " + (contains_secret(r.error, secrets) ? "(message quotes a secret)" : r.error));
-                continue;
-            }
-            if (r.skip) continue;
-            if (r.method.empty()) c.fail(check, "no HTTP method");
-            if (r.url.rfind("http://", 0) != 0 && r.url.rfind("https://", 0) != 0) c.fail(check, "URL is not http(s)");
-            if (max_body > 0 && r.body.size() > max_body) {
-                c.fail(check, "body is " + std::to_string(r.body.size()) + " bytes, over the declared " +
-                                  std::to_string(max_body));
-            }
-            for (const auto& [k, v] : r.headers) {
-                if (k.empty() || k.find_first_of("\r\n: ") != std::string::npos ||
-                    v.find_first_of("\r\n") != std::string::npos) {
-                    c.fail(check, "header '" + k + "' has an empty name or a line break");
-                }
-            }
-            if (!has_json_content_type(r)) continue;
-            boost::system::error_code ec;
-            const json::value body = json::parse(r.body, ec);
-            if (ec) {
-                c.fail(check, "body is not valid JSON: " + ec.message());
-                continue;
-            }
-            for (const auto& pointer : options.required_body_fields) {
-                boost::system::error_code pec;
-                if (body.find_pointer(pointer, pec) == nullptr) c.fail(check, "body has no " + pointer);
+                s.c.fail(check, "render failed: " +
+                                    (contains_secret(r.error, s.secrets) ? "(message quotes a secret)" : r.error));
+            } else if (!r.skip) {
+                check_request(s, check, r);
             }
         }
     }
+}
 
-    // 4. Classify the response table.
-    const auto answers = answer_table();
-    const std::string event_json = corpus.front().json;
-    for (const auto& a : answers) {
+// 4. Classify the response table.
+void check_classifications(Session& s) {
+    const std::string& event_json = s.corpus.front().json;
+    for (const auto& a : s.answers) {
         const std::string check = "classify/" + a.name;
-        const Classified r = classify(d, instance.instance, event_json, a);
-        c.ran();
+        const Classified r = classify(s.d, s.instance.instance, event_json, a);
+        s.c.ran();
         if (!r.ok) {
-            c.fail(check,
-                   "classify failed: " + (contains_secret(r.reason, secrets) ? "(reason quotes a secret)" : r.reason));
+            s.c.fail(check, "classify failed: " +
+                                (contains_secret(r.reason, s.secrets) ? "(reason quotes a secret)" : r.reason));
             continue;
         }
         if (r.outcome < HERALD_OUTCOME_DELIVERED || r.outcome > HERALD_OUTCOME_REJECTED) {
-            c.fail(check, "unknown outcome " + std::to_string(r.outcome));
+            s.c.fail(check, "unknown outcome " + std::to_string(r.outcome));
             continue;
         }
         if (a.expect != 0 && r.outcome != a.expect) {
-            c.fail(check, outcome_name(r.outcome) + ", expected " + outcome_name(a.expect));
+            s.c.fail(check, outcome_name(r.outcome) + ", expected " + outcome_name(a.expect));
         }
-        if (r.outcome == HERALD_OUTCOME_REJECTED && r.reason.empty()) c.fail(check, "rejected without a reason");
+        if (r.outcome == HERALD_OUTCOME_REJECTED && r.reason.empty()) s.c.fail(check, "rejected without a reason");
         if (a.status == 429 && r.retry_after_ms != 7000) {
-            c.fail(check, "Retry-After: 7 not honoured (retry_after_ms " + std::to_string(r.retry_after_ms) + ")");
+            s.c.fail(check, "Retry-After: 7 not honoured (retry_after_ms " + std::to_string(r.retry_after_ms) + ")");
         }
-        if (contains_secret(r.reason, secrets) || contains_secret(r.receipt, secrets)) {
-            c.fail(check, "reason or receipt quotes a secret setting");
+        if (contains_secret(r.reason, s.secrets) || contains_secret(r.receipt, s.secrets)) {
+            s.c.fail(check, "reason or receipt quotes a secret setting");
         }
     }
+}
 
-    // 5. Every entry point from many threads at once, on one instance and on fresh ones.
+// 5. Every entry point from many threads at once, on one instance and on fresh ones.
+void check_concurrency(Session& s) {
+    const std::string& event_json = s.corpus.front().json;
     std::vector<std::thread> threads;
-    for (unsigned t = 0; t < options.threads; ++t) {
-        threads.emplace_back([&, t] {
-            for (unsigned i = 0; i < options.iterations_per_thread; ++i) {
-                const size_t k = (t + i) % corpus.size();
-                if (render(d, instance.instance, corpus[k], {}).fingerprint() != baseline[k]) {
-                    c.fail("threads/render", "render gave a different request under concurrency");
+    for (unsigned t = 0; t < s.options.threads; ++t) {
+        threads.emplace_back([&s, &event_json, t] {
+            for (unsigned i = 0; i < s.options.iterations_per_thread; ++i) {
+                const size_t k = (t + i) % s.corpus.size();
+                if (render(s.d, s.instance.instance, s.corpus[k], {}).fingerprint() != s.baseline[k]) {
+                    s.c.fail("threads/render", "render gave a different request under concurrency");
                 }
-                const Classified r = classify(d, instance.instance, event_json, answers[(t + i) % answers.size()]);
-                if (!r.ok) c.fail("threads/classify", "classify failed under concurrency");
+                const Classified r =
+                    classify(s.d, s.instance.instance, event_json, s.answers[(t + i) % s.answers.size()]);
+                if (!r.ok) s.c.fail("threads/classify", "classify failed under concurrency");
                 if (i % 8 == 0) {
-                    Created fresh = create(d, settings_text, host);
+                    Created fresh = create(s.d, s.settings_text, s.host);
                     if (!fresh.ok)
-                        c.fail("threads/create", "create failed under concurrency");
+                        s.c.fail("threads/create", "create failed under concurrency");
                     else
-                        d.destroy(fresh.instance);
+                        s.d.destroy(fresh.instance);
                 }
             }
         });
     }
     for (auto& th : threads) th.join();
-    c.ran(options.threads);
+    s.c.ran(s.options.threads);
+}
 
-    // 6. Nothing the plugin logged may contain a secret.
-    for (const auto& line : host.lines) {
-        if (contains_secret(line, secrets)) {
-            c.fail("log/no-secrets", "a log line quotes a secret setting");
+// 6. Nothing the plugin logged may contain a secret.
+void check_logs(Session& s) {
+    for (const auto& line : s.host.lines) {
+        if (contains_secret(line, s.secrets)) {
+            s.c.fail("log/no-secrets", "a log line quotes a secret setting");
             break;
         }
     }
-    c.ran();
-    d.destroy(instance.instance);
-    return c.take();
+    s.c.ran();
+}
+
+}  // namespace
+
+Report run(const herald_plugin_descriptor& d, const Options& options) {
+    Session s(d, options);
+    if (!create_instance(s)) return s.c.take();
+    check_required_settings(s);
+    check_renders(s);
+    check_classifications(s);
+    check_concurrency(s);
+    check_logs(s);
+    d.destroy(s.instance.instance);
+    return s.c.take();
 }
 
 }  // namespace herald::conformance
