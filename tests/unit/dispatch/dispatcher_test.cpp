@@ -91,6 +91,14 @@ class DispatcherRules : public ::testing::Test {
         config_ = RuntimeConfig::make(std::move(host), RoutingTable(std::move(routing)));
     }
 
+    // One webhook channel, payments/hook, and a dispatcher over it.
+    void start_with_one_channel(const std::string& url, DeliveryPolicy policy) {
+        std::vector<std::unique_ptr<ChannelConfig>> channels;
+        channels.push_back(webhook("payments", "hook", url, policy));
+        configure(std::move(channels));
+        make_dispatcher();
+    }
+
     void make_dispatcher() {
         auto transport = std::make_unique<FakeTransport>(clock_);
         transport_ = transport.get();
@@ -144,10 +152,7 @@ class DispatcherRules : public ::testing::Test {
 };
 
 TEST_F(DispatcherRules, DeliversAndReportsTheAttempt) {
-    std::vector<std::unique_ptr<ChannelConfig>> channels;
-    channels.push_back(webhook("payments", "hook", "https://hooks.example.com/a", policy_));
-    configure(std::move(channels));
-    make_dispatcher();
+    start_with_one_channel("https://hooks.example.com/a", policy_);
     add_job(1, "payments-api");
     dispatcher_->step(0);
     ASSERT_EQ(transport_->started.size(), 1u);
@@ -161,10 +166,7 @@ TEST_F(DispatcherRules, DeliversAndReportsTheAttempt) {
 }
 
 TEST_F(DispatcherRules, RetriesBackOffExponentiallyWithJitterThenDeadLetter) {
-    std::vector<std::unique_ptr<ChannelConfig>> channels;
-    channels.push_back(webhook("payments", "hook", "https://hooks.example.com/a", policy_));
-    configure(std::move(channels));
-    make_dispatcher();
+    start_with_one_channel("https://hooks.example.com/a", policy_);
     add_job(1, "payments-api");
     dispatcher_->step(0);
     for (int64_t nominal : {1000, 2000, 4000}) {
@@ -215,10 +217,7 @@ TEST_F(DispatcherRules, RetryAfterHoldsBackThatDestinationOnly) {
 TEST_F(DispatcherRules, RateLimitIsPerKey) {
     DeliveryPolicy limited = policy_;
     limited.rate_per_second = 1;
-    std::vector<std::unique_ptr<ChannelConfig>> channels;
-    channels.push_back(webhook("payments", "hook", "https://hooks.example.com/a", limited));
-    configure(std::move(channels));
-    make_dispatcher();
+    start_with_one_channel("https://hooks.example.com/a", limited);
     add_job(1, "payments-api");
     add_job(2, "payments-web");  // another service: another FIFO, same rate-limit key (the URL)
     dispatcher_->step(0);
@@ -230,10 +229,7 @@ TEST_F(DispatcherRules, RateLimitIsPerKey) {
 }
 
 TEST_F(DispatcherRules, LaterEventsOfOneServiceWaitForTheEarlierOnesRetries) {
-    std::vector<std::unique_ptr<ChannelConfig>> channels;
-    channels.push_back(webhook("payments", "hook", "https://hooks.example.com/a", policy_));
-    configure(std::move(channels));
-    make_dispatcher();
+    start_with_one_channel("https://hooks.example.com/a", policy_);
     add_job(1, "payments-api");
     add_job(2, "payments-api");
     dispatcher_->step(0);
@@ -253,10 +249,7 @@ TEST_F(DispatcherRules, LaterEventsOfOneServiceWaitForTheEarlierOnesRetries) {
 }
 
 TEST_F(DispatcherRules, RejectionDeadLettersAtOnceWithTheReason) {
-    std::vector<std::unique_ptr<ChannelConfig>> channels;
-    channels.push_back(webhook("payments", "hook", "https://hooks.example.com/a", policy_));
-    configure(std::move(channels));
-    make_dispatcher();
+    start_with_one_channel("https://hooks.example.com/a", policy_);
     add_job(1, "payments-api");
     dispatcher_->step(0);
     transport_->answer(last(), 404);
@@ -267,10 +260,7 @@ TEST_F(DispatcherRules, RejectionDeadLettersAtOnceWithTheReason) {
 }
 
 TEST_F(DispatcherRules, QueuedWorkFollowsAnEditedChannelAndDeadLettersOnlyWhenItIsGone) {
-    std::vector<std::unique_ptr<ChannelConfig>> channels;
-    channels.push_back(webhook("payments", "hook", "https://hooks.example.com/old", policy_));
-    configure(std::move(channels));
-    make_dispatcher();
+    start_with_one_channel("https://hooks.example.com/old", policy_);
     add_job(1, "payments-api");
     dispatcher_->step(0);
     transport_->answer(last(), 500);
@@ -292,10 +282,7 @@ TEST_F(DispatcherRules, QueuedWorkFollowsAnEditedChannelAndDeadLettersOnlyWhenIt
 }
 
 TEST_F(DispatcherRules, DestinationOutsideTheAllowlistIsNeverSent) {
-    std::vector<std::unique_ptr<ChannelConfig>> channels;
-    channels.push_back(webhook("payments", "hook", "https://collector.evil.test/x", policy_));
-    configure(std::move(channels));
-    make_dispatcher();
+    start_with_one_channel("https://collector.evil.test/x", policy_);
     add_job(1, "payments-api");
     dispatcher_->step(0);
     EXPECT_TRUE(transport_->started.empty());
