@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <mutex>
 #include <sstream>
 
 #include "common/sha256.hpp"
@@ -109,6 +110,7 @@ class ServeHarness {
             const auto eq = line.find('=');
             if (eq == std::string::npos) continue;
             const std::string url = "http://127.0.0.1:" + trim(line.substr(eq + 1));
+            std::lock_guard lock(urls_mutex_);  // a client thread may be posting while Herald restarts
             if (line.substr(0, eq) == "intake") intake_ = url;
             if (line.substr(0, eq) == "admin") admin_ = url;
         }
@@ -121,11 +123,17 @@ class ServeHarness {
     void set_admin_token(const std::string& token) {
         admin_token_line_ = "    token: " + secret("admin-token", token) + "\n";
     }
-    std::string admin_url(const std::string& path) const { return admin_ + path; }
+    std::string admin_url(const std::string& path) const {
+        std::lock_guard lock(urls_mutex_);
+        return admin_ + path;
+    }
 
     Process& herald() { return herald_; }
     void extra_args(std::vector<std::string> args) { extra_args_ = std::move(args); }
-    std::string intake_url(const std::string& path) const { return intake_ + path; }
+    std::string intake_url(const std::string& path) const {
+        std::lock_guard lock(urls_mutex_);
+        return intake_ + path;
+    }
     std::string herald_log() const { return read_text(dir_.path() / "herald.log"); }
 
     HttpResult post(const std::string& body, std::vector<std::string> headers = {}, bool sign = true) {
@@ -209,6 +217,7 @@ class ServeHarness {
     std::string admin_;
     std::string admin_token_line_;
     std::string source_extra_;
+    mutable std::mutex urls_mutex_;
     std::vector<std::string> extra_args_;
 };
 
