@@ -8,6 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "support/run_process.hpp"
 #include "support/serve_harness.hpp"
 
@@ -150,6 +153,38 @@ TEST_F(HostileClient, IdleKeepAliveConnectionsCannotLockOutNewClients) {
         EXPECT_EQ(r.status, 200) << r.error;
         EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);  // well under the 60 s idle timeout
     }
+}
+
+// CPU time (user + system) a process has used so far, in clock ticks, from /proc.
+long cpu_ticks(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+    std::string skip;
+    for (int i = 0; i < 11; ++i) fields >> skip;  // state .. cmajflt
+    long utime = 0, stime = 0;
+    fields >> utime >> stime;
+    return utime + stime;
+}
+
+TEST_F(HostileClient, RunningOutOfFileDescriptorsNeitherSpinsNorLocksOut) {
+    h_.command_prefix({"/usr/bin/prlimit", "--nofile=96:96"});  // util-linux, always on Debian
+    start();
+    const int port = port_of(h_.intake_url(""));
+    std::vector<std::unique_ptr<RawConnection>> idle;
+    for (int i = 0; i < 120; ++i) {
+        idle.push_back(std::make_unique<RawConnection>(port));
+        idle.back()->send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    }
+    std::this_thread::sleep_for(500ms);
+    const long before = cpu_ticks(h_.herald().pid());
+    std::this_thread::sleep_for(1s);
+    const long used = cpu_ticks(h_.herald().pid()) - before;
+    EXPECT_LT(used, sysconf(_SC_CLK_TCK) / 2) << "the accept loop spins while out of descriptors";
+    EXPECT_NE(h_.herald_log().find("raise the file-descriptor limit"), std::string::npos) << h_.herald_log();
+    idle.clear();
+    EXPECT_TRUE(test::wait_until(
+        [&] { return test::http_request("GET", h_.intake_url("/healthz"), "", {}, 2000).status == 200; }, 10s));
 }
 
 TEST_F(HostileClient, HealthAnswersOnTheAdminListenerToo) {

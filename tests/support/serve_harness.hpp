@@ -99,6 +99,7 @@ class ServeHarness {
             HERALD_BINARY,      "serve",      "--config", (dir_.path() / "herald.yaml").string(), "--port-file",
             port_file.string(), "--grace-ms", "3000"};
         argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
+        argv.insert(argv.begin(), command_prefix_.begin(), command_prefix_.end());
         herald_.start(argv, (dir_.path() / "herald.log").string());
         if (!wait_until([&] { return std::filesystem::exists(port_file) || !herald_.running(); },
                         std::chrono::seconds(15)) ||
@@ -130,6 +131,8 @@ class ServeHarness {
 
     Process& herald() { return herald_; }
     void extra_args(std::vector<std::string> args) { extra_args_ = std::move(args); }
+    // Runs Herald through a command that execs it (e.g. prlimit), keeping its process id.
+    void command_prefix(std::vector<std::string> prefix) { command_prefix_ = std::move(prefix); }
     std::string intake_url(const std::string& path) const {
         std::lock_guard lock(urls_mutex_);
         return intake_ + path;
@@ -219,6 +222,7 @@ class ServeHarness {
     std::string source_extra_;
     mutable std::mutex urls_mutex_;
     std::vector<std::string> extra_args_;
+    std::vector<std::string> command_prefix_;
 };
 
 }  // namespace herald::test
