@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <exception>
 #include <iostream>
 #include <string>
@@ -9,39 +10,8 @@
 
 #include "cli/args.hpp"
 #include "cli/commands.hpp"
+#include "cli/usage.hpp"
 #include "version.hpp"
-
-namespace {
-
-constexpr const char* kUsage = R"(usage: herald <command> [options]
-
-commands:
-  serve [--config FILE] [--plugins DIR] [--port-file FILE] [--io-threads N] [--grace-ms MS]
-                            accept events and deliver them (default config: config/herald.yaml)
-  post --url URL --secret-env NAME FILE...
-                            send event files, HMAC-signed with a timestamp (--no-timestamp
-                            to leave it out; --token-env NAME for bearer)
-  events show ID            an event, its destinations and every delivery attempt
-  dlq list [--team T] [--channel C] [--since WHEN] [--limit N] [--after JOB]
-  dlq show JOB | dlq replay JOB | dlq replay --all [filters] [--dry-run] | dlq drop JOB
-        WHEN: a duration back from now (90s, 15m, 1h, 2d, 1w), RFC 3339, or unix ms
-  reload                    reload the config (a bad one is refused, the old one keeps serving)
-        admin commands take --admin URL (default http://127.0.0.1:8081), --token-env NAME
-        (default HERALD_ADMIN_TOKEN) and --json
-  plugin list --dir DIR     load every plugin in DIR; list them and any refusals
-  plugin check FILE         run the conformance kit on one built plugin
-        [--settings JSON] [--require JSON-POINTER]...
-  config check PATH         validate a host config file, a routing directory or a team file
-        [--plugins DIR] [--resolve-secrets] [--allow-literal-secrets] [--services FILE]
-  route test --config PATH --event FILE [--render] [--plugins DIR]
-                            show where one event goes (and, with --render, what is sent)
-  --version                 print the version and plugin ABI
-
-Options for every command: --log-format text|json (logs go to standard error).
-Exit status: 0 success, 1 findings or refusals, 2 usage error.
-)";
-
-}  // namespace
 
 int main(int argc, char** argv) {
     // Logs go to standard error; standard output carries command results.
@@ -66,9 +36,27 @@ int main(int argc, char** argv) {
         format = value == "json" ? herald::log::Format::json : herald::log::Format::text;
     }
     herald::log::init(format);
-    if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-        std::cout << kUsage;
-        return args.empty() ? 2 : 0;
+    if (args.empty()) {
+        std::cerr << herald::cli::overall_usage();
+        return 2;
+    }
+    if (args[0] == "--help" || args[0] == "-h" || (args[0] == "help" && args.size() == 1)) {
+        std::cout << herald::cli::overall_usage();
+        return 0;
+    }
+    // `herald help COMMAND` and `herald COMMAND ... --help`: that command's usage, exit 0. --help
+    // is never taken as an argument (an event id, a file).
+    const bool help_requested =
+        args[0] == "help" ||
+        std::any_of(args.begin() + 1, args.end(), [](const std::string& a) { return a == "--help" || a == "-h"; });
+    if (help_requested) {
+        const std::string& named = args[0] == "help" ? args[1] : args[0];
+        if (auto text = herald::cli::command_usage(named)) {
+            std::cout << *text;
+            return 0;
+        }
+        std::cerr << "herald: unknown command '" << named << "'\n" << herald::cli::overall_usage();
+        return 2;
     }
     const std::string command = args[0];
     const std::vector<std::string> rest(args.begin() + 1, args.end());
@@ -88,7 +76,8 @@ int main(int argc, char** argv) {
         if (command == "reload") return herald::cli::reload_command(rest);
         throw herald::cli::UsageError("unknown command '" + command + "'");
     } catch (const herald::cli::UsageError& e) {
-        std::cerr << "herald: " << e.what() << "\n" << kUsage;
+        std::cerr << "herald: " << e.what() << "\n";
+        if (auto text = herald::cli::command_usage(command)) std::cerr << *text;
         return 2;
     } catch (const std::exception& e) {
         std::cerr << "herald: " << e.what() << "\n";
