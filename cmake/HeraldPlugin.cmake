@@ -28,7 +28,9 @@ function(herald_add_plugin name)
     VISIBILITY_INLINES_HIDDEN ON
     LIBRARY_OUTPUT_DIRECTORY ${ARG_OUTPUT_DIR})
   include(GNUInstallDirs)
-  install(TARGETS ${target} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/herald/plugins)
+  # lib/herald/plugins under the prefix: where herald looks next to its binary (no multiarch
+  # subdirectory, so /usr and /usr/local installs agree with the systemd unit).
+  install(TARGETS ${target} LIBRARY DESTINATION lib/herald/plugins)
   if(HERALD_FUZZ)
     # Fuzzing instruments the host; plugins are loaded as plain libraries (clang links sanitizer
     # runtimes into executables only).
