@@ -179,9 +179,9 @@ HttpResponseMessage AdminHandler::list_dead_letters(const boost::urls::params_vi
 HttpResponseMessage AdminHandler::replay_matching(const boost::urls::params_view& params) {
     auto query = read_dlq_query(params, true);
     if (auto* bad = std::get_if<std::string>(&query)) return error(http::status::bad_request, *bad);
-    const auto& [f, dry_run] = std::get<DlqQuery>(query);
-    const auto jobs = read([&](AdminReader& r) { return r.dead_letters(f); });
-    if (dry_run) {
+    const DlqQuery& q = std::get<DlqQuery>(query);  // not a structured binding: lambdas capture it
+    const auto jobs = read([&](AdminReader& r) { return r.dead_letters(q.filter); });
+    if (q.dry_run) {
         json::array items;
         for (const auto& j : jobs) items.push_back(job_json(j, false));
         return json_response(http::status::ok,
