@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 
@@ -27,6 +28,26 @@ struct RuntimeConfig {
         for (const auto& c : config->routing.channels()) config->by_label.emplace(c->team + "/" + c->name, c.get());
         return config;
     }
+};
+
+// The configuration in force: swapped whole by reloads, read by intake, the dispatcher and the
+// admin API. A mutex guards the pointer rather than std::atomic<std::shared_ptr>, whose
+// libstdc++ 12 implementation ThreadSanitizer cannot follow (it reports the swap as a race).
+class CurrentConfig {
+ public:
+    std::shared_ptr<const RuntimeConfig> load() const {
+        std::lock_guard lock(mutex_);
+        return config_;
+    }
+    // The previous configuration is released by the caller, outside the lock.
+    void store(std::shared_ptr<const RuntimeConfig> config) {
+        std::lock_guard lock(mutex_);
+        config_.swap(config);
+    }
+
+ private:
+    mutable std::mutex mutex_;
+    std::shared_ptr<const RuntimeConfig> config_;
 };
 
 }  // namespace herald

@@ -53,7 +53,7 @@ class Server {
     const ServeOptions options_;
     const Clock& clock_;
     PluginRegistry plugins_;
-    std::atomic<std::shared_ptr<const RuntimeConfig>> current_;
+    CurrentConfig current_;
     HostConfig host_;  // listeners and storage: read once, at start
     std::unique_ptr<Store> store_;
     int64_t dead_at_start_ = 0;
