@@ -101,7 +101,11 @@ std::optional<int64_t> parse_since(std::string_view text, int64_t now_ms) {
     static constexpr std::pair<char, int64_t> kUnits[] = {
         {'s', 1000}, {'m', 60'000}, {'h', 3'600'000}, {'d', 86'400'000}, {'w', 7 * 86'400'000LL}};
     for (const auto& [unit, ms] : kUnits) {
-        if (text[pos] == unit) return now_ms - number * ms;
+        if (text[pos] != unit) continue;
+        // A duration reaching back before the epoch is not a meaningful "since"; refusing it
+        // also keeps the product inside int64_t.
+        if (number > now_ms / ms) return std::nullopt;
+        return now_ms - number * ms;
     }
     return std::nullopt;
 }

@@ -195,5 +195,23 @@ TEST(Rfc3339, RejectsInvalidForms) {
     }
 }
 
+TEST(ParseSince, DurationsCountBackFromNow) {
+    const int64_t now = 1'800'000'000'000;
+    EXPECT_EQ(parse_since("90s", now), now - 90'000);
+    EXPECT_EQ(parse_since("2d", now), now - 2 * 86'400'000LL);
+    EXPECT_EQ(parse_since("1w", now), now - 7 * 86'400'000LL);
+    EXPECT_EQ(parse_since("1700000000000", now), 1'700'000'000'000);
+    EXPECT_EQ(parse_since("2026-11-27T00:00:00Z", now), rfc3339_to_unix_ms("2026-11-27T00:00:00Z"));
+}
+
+TEST(ParseSince, RefusesDurationsReachingBeforeTheEpochAndJunk) {
+    const int64_t now = 1'800'000'000'000;
+    // 41442066041442 days would overflow int64_t milliseconds; it is refused, not wrapped.
+    EXPECT_EQ(parse_since("41442066041442d", now), std::nullopt);
+    EXPECT_EQ(parse_since("999999999999999w", now), std::nullopt);
+    EXPECT_EQ(parse_since("100000d", now), std::nullopt);
+    for (const char* junk : {"", "d", "1x", "1dd", "-1d"}) EXPECT_EQ(parse_since(junk, now), std::nullopt) << junk;
+}
+
 }  // namespace
 }  // namespace herald
