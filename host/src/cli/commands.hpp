@@ -11,6 +11,7 @@ int config_command(const std::vector<std::string>& args);
 int route_command(const std::vector<std::string>& args);
 int serve_command(const std::vector<std::string>& args);
 int post_command(const std::vector<std::string>& args);
+int emit_command(const std::vector<std::string>& args);
 int events_command(const std::vector<std::string>& args);
 int dlq_command(const std::vector<std::string>& args);
 int reload_command(const std::vector<std::string>& args);

@@ -71,6 +71,7 @@ int main(int argc, char** argv) {
         if (command == "route") return herald::cli::route_command(rest);
         if (command == "serve") return herald::cli::serve_command(rest);
         if (command == "post") return herald::cli::post_command(rest);
+        if (command == "emit") return herald::cli::emit_command(rest);
         if (command == "events") return herald::cli::events_command(rest);
         if (command == "dlq") return herald::cli::dlq_command(rest);
         if (command == "reload") return herald::cli::reload_command(rest);

@@ -10,7 +10,8 @@ constexpr std::string_view kOverall = R"(usage: herald <command> [options]
 
 commands:
   serve      accept events and deliver them
-  post       send event files to Herald, signed
+  post       send event files to Herald, signed, retrying while it is unreachable
+  emit       build an event from flags and the CI environment and send it
   events     show an event, its destinations and every delivery attempt
   dlq        list, show, replay or drop dead-lettered deliveries
   reload     reload the configuration of a running Herald
@@ -25,7 +26,7 @@ Options for every command: --log-format text|json (logs go to standard error).
 Exit status: 0 success, 1 findings or refusals, 2 usage error.
 )";
 
-constexpr std::array<std::pair<std::string_view, std::string_view>, 8> kCommands = {{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 9> kCommands = {{
     {"serve", R"(usage: herald serve [--config FILE] [--plugins DIR] [--port-file FILE] [--io-threads N] [--grace-ms MS]
 
 Accepts events and delivers them until SIGTERM or SIGINT; SIGHUP reloads the configuration.
@@ -36,10 +37,35 @@ Accepts events and delivers them until SIGTERM or SIGINT; SIGHUP reloads the con
   --grace-ms MS      how long in-flight deliveries may finish on SIGTERM (default 10000)
 )"},
     {"post",
-     R"(usage: herald post --url URL (--secret-env NAME | --token-env NAME) [--source NAME] [--no-timestamp] FILE...
+     R"(usage: herald post [--url URL] [--secret-env NAME | --token-env NAME] [--source NAME] [--no-timestamp]
+                   [--retries N] [--retry-for DURATION] FILE... | -
 
-Sends each event file (JSON) to Herald's intake, HMAC-signed with the secret in $NAME (with a
-signed timestamp unless --no-timestamp), or with a bearer token from --token-env.
+Sends each event file (JSON; - reads standard input) to Herald's intake, HMAC-signed with the
+secret in $NAME (with a signed timestamp unless --no-timestamp), or with a bearer token from
+--token-env. Without either, $HERALD_SECRET (HMAC) or $HERALD_TOKEN (bearer) is used.
+  --url URL             Herald's intake (default $HERALD_URL, then http://127.0.0.1:8080);
+                        /v1/events is added unless the URL names an endpoint
+  --retries N           retries after the first attempt (default 3)
+  --retry-for DURATION  the span the retries are spread over (default 5m; 90s, 5m, 1h)
+Connection failures, 408, 429 and 5xx are retried (Retry-After is obeyed); 400, 401, 413 and
+other refusals stop at once. Exit 0 when every event was accepted (202) or already was (200);
+exit 1 with one line on standard error per event that was not.
+)"},
+    {"emit",
+     R"(usage: herald emit --status STATUS [--service S] [--environment E] [--version V] [event flags]
+                   [--print] [the sending options of herald post]
+
+Builds one event and sends it like herald post. Inside GitHub Actions (GITHUB_*) or GitLab CI
+(CI_*) the commit, author, pipeline URL and name, run id, service (repository or project name),
+version (tag or short SHA) and, on GitLab, the environment come from the CI environment; any
+flag overrides them. The event is checked with Herald's own rules before anything is sent.
+  event flags: --id --team --commit SHA --commit-message --commit-url --triggered-by
+               --pipeline-url --pipeline-name --run-id --failure-stage --reason
+               --rollback STATUS --rollback-to VERSION --started-at --finished-at
+               --deployment-id --label KEY=VALUE (repeatable)
+  --print      print the event instead of sending it
+Example: herald emit --status failed --service payments-api --environment production \
+           --failure-stage canary --reason "$REASON"
 )"},
     {"events", R"(usage: herald events show ID [--admin URL] [--token-env NAME] [--json]
 

@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/diagnostics.hpp"
@@ -103,6 +104,12 @@ struct ListenerConfig {
 
 enum class SourceAuth { hmac = 1, bearer, none };
 
+// Where a CDEvents pipelineRun's news belongs: pipeline runs name no service themselves.
+struct PipelineTarget {
+    std::string service;
+    std::string environment;
+};
+
 struct SourceConfig {
     std::string name;
     std::string kind = "herald";  // herald | github | gitlab | cdevents
@@ -110,8 +117,19 @@ struct SourceConfig {
     std::vector<std::string> secrets;  // several at once during key rotation
     int replay_window_s = 300;
     bool require_timestamp = false;  // refuse HMAC signatures without X-Herald-Timestamp
+    // github/gitlab/cdevents: the sender's repository/project/service id -> Herald service name.
+    std::map<std::string, std::string> services;
+    // github: the Actions workflows that deploy, by workflow name -> environment.
+    std::map<std::string, std::string> workflows;
+    // gitlab: pipeline stages whose jobs deploy.
+    std::vector<std::string> deploy_stages{"deploy"};
+    // cdevents: pipelineName -> where its runs' outcomes go.
+    std::map<std::string, PipelineTarget> pipelines;
     SourceMark at;
 };
+
+// The source kinds Herald reads, each with the settings it takes (config check refuses others).
+inline constexpr std::string_view kSourceKinds[] = {"herald", "github", "gitlab", "cdevents"};
 
 // Bounds on what the routing directory may make the host read: team files are written by many
 // people, and a reload must stay cheap whatever they contain.

@@ -117,6 +117,115 @@ void read_listener(const YAML::Node& node, const std::string& file, Diagnostics&
     if (token != nullptr) *token = map.string("token");
 }
 
+// The settings each source kind takes. GitHub signs with X-Hub-Signature-256 and GitLab sends
+// X-Gitlab-Token, so neither takes `auth`, a replay window or timestamps.
+std::vector<std::string_view> source_settings(std::string_view kind) {
+    if (kind == "github") return {"name", "kind", "secrets", "services", "workflows"};
+    if (kind == "gitlab") return {"name", "kind", "secrets", "services", "deploy_stages"};
+    if (kind == "cdevents") {
+        return {"name",     "kind", "auth", "secrets", "replay_window_s", "require_timestamp", "services",
+                "pipelines"};
+    }
+    return {"name", "kind", "auth", "secrets", "replay_window_s", "require_timestamp"};
+}
+
+std::map<std::string, std::string> read_string_map(const YAML::Node& node, const std::string& file,
+                                                   std::string_view what, Diagnostics& d) {
+    std::map<std::string, std::string> out;
+    if (!node.IsDefined() || node.IsNull()) return out;
+    if (!node.IsMap()) {
+        d.error(mark_of(file, node), std::string(what) + ": must be a mapping of names to names");
+        return out;
+    }
+    for (const auto& entry : node) {
+        if (!entry.second.IsScalar() || entry.second.Scalar().empty()) {
+            d.error(mark_of(file, entry.second), std::string(what) + "." + entry.first.Scalar() + ": must be a name");
+            continue;
+        }
+        out[entry.first.Scalar()] = entry.second.Scalar();
+    }
+    return out;
+}
+
+std::map<std::string, PipelineTarget> read_pipelines(const YAML::Node& node, const std::string& file, Diagnostics& d) {
+    std::map<std::string, PipelineTarget> out;
+    if (!node.IsDefined() || node.IsNull()) return out;
+    if (!node.IsMap()) {
+        d.error(mark_of(file, node), "pipelines: must map pipeline names to {service, environment}");
+        return out;
+    }
+    for (const auto& entry : node) {
+        MapReader target(entry.second, file, d, "pipelines." + entry.first.Scalar());
+        if (!target.ok()) continue;
+        target.allow_only({"service", "environment"});
+        PipelineTarget t;
+        t.service = target.string("service", true).value_or("");
+        t.environment = target.string("environment", true).value_or("");
+        out[entry.first.Scalar()] = std::move(t);
+    }
+    return out;
+}
+
+void read_source_kind(MapReader& map, SourceConfig& source) {
+    source.kind = map.string("kind").value_or("herald");
+    const std::vector<std::string> kinds(std::begin(kSourceKinds), std::end(kSourceKinds));
+    if (std::find(kinds.begin(), kinds.end(), source.kind) == kinds.end()) {
+        std::string message = "kind: '" + source.kind + "' is not a source kind (herald, github, gitlab, cdevents)";
+        if (const std::string hint = did_you_mean(source.kind, kinds); !hint.empty())
+            message += "; did you mean '" + hint + "'?";
+        map.diagnostics().error(map.mark("kind"), message);
+        return;
+    }
+    map.allow_only(source_settings(source.kind), "a " + source.kind + " source");
+}
+
+void read_source_auth(MapReader& map, SourceConfig& source) {
+    const std::string auth = map.string("auth").value_or("hmac");
+    if (auth == "hmac")
+        source.auth = SourceAuth::hmac;
+    else if (auth == "bearer")
+        source.auth = SourceAuth::bearer;
+    else if (auth == "none")
+        source.auth = SourceAuth::none;
+    else
+        map.diagnostics().error(map.mark("auth"), "auth: must be hmac, bearer or none");
+    if (source.kind == "gitlab") source.auth = SourceAuth::bearer;  // X-Gitlab-Token: a shared token
+    if (auto window = map.integer("replay_window_s", 0, 86400)) source.replay_window_s = static_cast<int>(*window);
+    if (auto required = map.boolean("require_timestamp")) source.require_timestamp = *required;
+    if (source.require_timestamp && source.auth != SourceAuth::hmac) {
+        map.diagnostics().error(map.mark("require_timestamp"), "require_timestamp: applies to auth hmac only");
+    }
+}
+
+void read_source_secrets(MapReader& map, const std::filesystem::path& base, const LoadOptions& options,
+                         HostConfig& host, SourceConfig& source) {
+    Diagnostics& d = map.diagnostics();
+    const std::string& file = map.file();
+    const YAML::Node secrets = map.node("secrets");
+    if (secrets.IsDefined() && !secrets.IsNull()) {
+        if (!secrets.IsSequence()) {
+            d.error(mark_of(file, secrets), "secrets: must be a list (several are accepted during key rotation)");
+        } else {
+            for (const auto& s : secrets) {
+                if (!s.IsScalar()) {
+                    d.error(mark_of(file, s), "secrets: items must be strings");
+                } else if (auto v = resolve_value(s.Scalar(), true, mark_of(file, s), "secrets", base, options, d)) {
+                    source.secrets.push_back(v->value);
+                    remember_host_secret(s.Scalar(), base, host);
+                }
+            }
+        }
+    }
+    if (source.auth == SourceAuth::none && !source.secrets.empty()) {
+        d.error(map.mark("secrets"), "auth none takes no secrets");
+    } else if (source.auth != SourceAuth::none && source.secrets.empty() && map.ok()) {
+        d.error(map.self_mark(), "source '" + source.name + "' needs at least one secret" +
+                                     (source.kind == "github" || source.kind == "gitlab"
+                                          ? std::string(" (the webhook's secret token)")
+                                          : std::string(" (or auth: none, explicitly)")));
+    }
+}
+
 void read_sources(const YAML::Node& node, const std::string& file, const std::filesystem::path& base,
                   const LoadOptions& options, Diagnostics& d, HostConfig& host) {
     if (!node.IsDefined() || node.IsNull()) return;
@@ -127,7 +236,6 @@ void read_sources(const YAML::Node& node, const std::string& file, const std::fi
     for (const auto& item : node) {
         MapReader map(item, file, d, "source");
         if (!map.ok()) continue;
-        map.allow_only({"name", "kind", "auth", "secrets", "replay_window_s", "require_timestamp"});
         SourceConfig source;
         source.at = map.self_mark();
         source.name = map.string("name", true).value_or("");
@@ -139,48 +247,13 @@ void read_sources(const YAML::Node& node, const std::string& file, const std::fi
                 d.error(map.mark("name"), "source '" + source.name + "' is defined twice");
             }
         }
-        source.kind = map.string("kind").value_or("herald");
-        if (source.kind != "herald" && source.kind != "github" && source.kind != "gitlab" &&
-            source.kind != "cdevents") {
-            d.error(map.mark("kind"), "kind: must be herald, github, gitlab or cdevents");
-        }
-        const std::string auth = map.string("auth").value_or(source.kind == "gitlab" ? "bearer" : "hmac");
-        if (auth == "hmac")
-            source.auth = SourceAuth::hmac;
-        else if (auth == "bearer")
-            source.auth = SourceAuth::bearer;
-        else if (auth == "none")
-            source.auth = SourceAuth::none;
-        else
-            d.error(map.mark("auth"), "auth: must be hmac, bearer or none");
-        if (auto window = map.integer("replay_window_s", 0, 86400)) source.replay_window_s = static_cast<int>(*window);
-        if (auto required = map.boolean("require_timestamp")) source.require_timestamp = *required;
-        if (source.require_timestamp && source.auth != SourceAuth::hmac) {
-            d.error(map.mark("require_timestamp"), "require_timestamp: applies to auth hmac only");
-        }
-
-        const YAML::Node secrets = map.node("secrets");
-        if (secrets.IsDefined() && !secrets.IsNull()) {
-            if (!secrets.IsSequence()) {
-                d.error(mark_of(file, secrets), "secrets: must be a list (several are accepted during key rotation)");
-            } else {
-                for (const auto& s : secrets) {
-                    if (!s.IsScalar()) {
-                        d.error(mark_of(file, s), "secrets: items must be strings");
-                    } else if (auto v =
-                                   resolve_value(s.Scalar(), true, mark_of(file, s), "secrets", base, options, d)) {
-                        source.secrets.push_back(v->value);
-                        remember_host_secret(s.Scalar(), base, host);
-                    }
-                }
-            }
-        }
-        if (source.auth == SourceAuth::none && !source.secrets.empty()) {
-            d.error(map.mark("secrets"), "auth none takes no secrets");
-        } else if (source.auth != SourceAuth::none && source.secrets.empty() && map.ok()) {
-            d.error(map.self_mark(),
-                    "source '" + source.name + "' needs at least one secret (or auth: none, explicitly)");
-        }
+        read_source_kind(map, source);
+        read_source_auth(map, source);
+        source.services = read_string_map(map.node("services"), file, "services", d);
+        source.workflows = read_string_map(map.node("workflows"), file, "workflows", d);
+        if (auto stages = map.string_list("deploy_stages")) source.deploy_stages = *stages;
+        source.pipelines = read_pipelines(map.node("pipelines"), file, d);
+        read_source_secrets(map, base, options, host, source);
         host.sources.push_back(std::move(source));
     }
 }

@@ -72,12 +72,17 @@ MapReader::MapReader(const YAML::Node& node, std::string file, Diagnostics& diag
 }
 
 void MapReader::allow_only(std::initializer_list<std::string_view> allowed) {
+    allow_only(std::vector<std::string_view>(allowed), {});
+}
+
+void MapReader::allow_only(const std::vector<std::string_view>& allowed, std::string_view owner) {
     if (!ok_) return;
     std::vector<std::string> names(allowed.begin(), allowed.end());
     for (const auto& entry : node_) {
         const std::string key = entry.first.Scalar();
         if (std::find(names.begin(), names.end(), key) != names.end()) continue;
-        std::string message = "unknown key '" + key + "' in " + what_;
+        std::string message = owner.empty() ? "unknown key '" + key + "' in " + what_
+                                            : "'" + key + "' is not a setting of " + std::string(owner);
         if (const std::string hint = did_you_mean(key, names); !hint.empty())
             message += "; did you mean '" + hint + "'?";
         diagnostics_.error(mark_of(file_, entry.first), message);

@@ -30,6 +30,8 @@ class MapReader {
 
     // Reports every key not in `allowed`, with a suggestion.
     void allow_only(std::initializer_list<std::string_view> allowed);
+    // The same, naming what the key is not a setting of (e.g. "a github source").
+    void allow_only(const std::vector<std::string_view>& allowed, std::string_view owner);
 
     bool ok() const { return ok_; }
     bool has(std::string_view key) const;

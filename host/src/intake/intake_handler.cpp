@@ -6,6 +6,7 @@
 
 #include "common/log.hpp"
 #include "intake/auth.hpp"
+#include "sources/inbound.hpp"
 
 namespace herald {
 namespace json = boost::json;
@@ -26,6 +27,17 @@ bool is_json_media_type(std::string_view content_type) {
         if (std::tolower(static_cast<unsigned char>(type[i])) != kJson[i]) return false;
     }
     return true;
+}
+
+constexpr std::string_view kSourcesPrefix = "/v1/sources/";
+
+bool is_cloudevents_media_type(std::string_view content_type) {
+    constexpr std::string_view kStructured = "application/cloudevents+json";
+    if (content_type.size() < kStructured.size()) return false;
+    for (size_t i = 0; i < kStructured.size(); ++i) {
+        if (std::tolower(static_cast<unsigned char>(content_type[i])) != kStructured[i]) return false;
+    }
+    return content_type.size() == kStructured.size() || content_type[kStructured.size()] == ';';
 }
 
 HttpResponseMessage unavailable(std::string_view why, int retry_after_s) {
@@ -55,6 +67,15 @@ void IntakeHandler::handle(HttpRequestMessage request, Respond respond) {
             return respond(std::move(res));
         }
         return post_event(std::move(request), std::move(respond));
+    }
+    if (path.rfind(kSourcesPrefix, 0) == 0) {
+        if (request.method() != http::verb::post) {
+            auto res = json_response(http::status::method_not_allowed, error_body("use POST"));
+            res.set(http::field::allow, "POST");
+            return respond(std::move(res));
+        }
+        return post_to_source(std::string(path.substr(kSourcesPrefix.size())), std::move(request),
+                              std::move(respond));
     }
     if (path == "/healthz") return respond(json_response(http::status::ok, R"({"status":"ok"})"));
     if (path == "/readyz") {
@@ -90,8 +111,61 @@ void IntakeHandler::post_event(HttpRequestMessage request, Respond respond) {
         return respond(std::move(res));
     }
 
-    ParsedEvent parsed = parse_deploy_event(request.body());
-    const std::string source = auth.source->name;
+    accept_event(*config, *auth.source, request.body(), std::move(respond));
+}
+
+void IntakeHandler::post_to_source(const std::string& name, HttpRequestMessage request, Respond respond) {
+    const auto config = config_();
+    const SourceConfig* source = nullptr;
+    for (const auto& s : config->host.sources) {
+        if (s.name == name) source = &s;
+    }
+    if (source == nullptr) {
+        metrics_.event_received("unknown", "unauthorized");
+        return respond(json_response(http::status::not_found, error_body("no source named '" + name + "'")));
+    }
+    const std::string_view content_type = request[http::field::content_type];
+    const bool cloudevents = source->kind == "cdevents" && is_cloudevents_media_type(content_type);
+    if (!is_json_media_type(content_type) && !cloudevents) {
+        metrics_.event_received(source->name, "invalid");
+        return respond(json_response(
+            http::status::unsupported_media_type,
+            error_body(source->kind == "cdevents" ? "Content-Type must be application/json or application/cloudevents+json"
+                                                  : "Content-Type must be application/json (set the webhook's "
+                                                    "content type to JSON)")));
+    }
+    const auto header = [&request](std::string_view field) -> std::string_view { return request[field]; };
+    const AuthOutcome auth = authenticate_source(*source, header, request.body(), clock_.now_unix_ms() / 1000);
+    if (auth.source == nullptr) {
+        metrics_.event_received(source->name, "unauthorized");
+        return respond(json_response(http::status::unauthorized, error_body(auth.error)));
+    }
+    const SourceMapping mapped = map_inbound(*source, {header, content_type, request.body()});
+    switch (mapped.kind) {
+        case SourceMapping::Kind::ping:
+            return respond(json_response(http::status::ok, R"({"status":"pong"})"));
+        case SourceMapping::Kind::ignored:
+            metrics_.event_received(source->name, "ignored");
+            return respond(json_response(
+                http::status::ok, json::serialize(json::object{{"status", "ignored"}, {"reason", mapped.message}})));
+        case SourceMapping::Kind::invalid: {
+            metrics_.event_received(source->name, "invalid");
+            const std::string what = mapped.field.empty() ? mapped.message : mapped.field + ": " + mapped.message;
+            return respond(json_response(
+                http::status::bad_request,
+                json::serialize(json::object{{"error", "cannot map the " + source->kind + " delivery: " + what},
+                                             {"field", mapped.field}})));
+        }
+        case SourceMapping::Kind::event:
+            break;
+    }
+    accept_event(*config, *source, mapped.event_json, std::move(respond));
+}
+
+void IntakeHandler::accept_event(const RuntimeConfig& config, const SourceConfig& source_config,
+                                 std::string_view body, Respond respond) {
+    ParsedEvent parsed = parse_deploy_event(body);
+    const std::string source = source_config.name;
     if (!parsed.errors.empty()) {
         metrics_.event_received(source, "invalid");
         json::array problems;
@@ -105,23 +179,23 @@ void IntakeHandler::post_event(HttpRequestMessage request, Respond respond) {
         metrics_.event_received(source, "unavailable");
         return respond(unavailable("storage is unavailable", 5));
     }
-    if (backlog_() >= static_cast<int64_t>(config->host.max_pending_jobs)) {
+    if (backlog_() >= static_cast<int64_t>(config.host.max_pending_jobs)) {
         metrics_.event_received(source, "unavailable");
         return respond(unavailable("too many deliveries pending", 30));
     }
 
     IngestItem item;
     item.event = std::move(*parsed.event);
-    item.source = auth.source->name;
+    item.source = source;
     item.accepted_at_ms = clock_.now_unix_ms();
-    const auto destinations = config->routing.route(item.event);
+    const auto destinations = config.routing.route(item.event);
     for (const auto& d : destinations) {
         item.targets.push_back(
             {d.channel->team, d.channel->name, d.channel->type, d.channel->destination_hash, d.reason, d.fallback});
     }
     const bool to_fallback = !destinations.empty() && destinations.back().fallback;
-    const bool owned = (!item.event.team.empty() && config->routing.find_team(item.event.team) != nullptr) ||
-                       config->routing.owner_of(item.event.service) != nullptr;
+    const bool owned = (!item.event.team.empty() && config.routing.find_team(item.event.team) != nullptr) ||
+                       config.routing.owner_of(item.event.service) != nullptr;
     const bool nowhere = !owned && !to_fallback;
 
     const std::string id = item.event.id;

@@ -1,4 +1,4 @@
-// POST /v1/events and the plain endpoints of the intake listener. An event is answered 202
+// POST /v1/events, POST /v1/sources/{name} and the plain endpoints of the intake listener. An event is answered 202
 // only once the group committer has made it durable.
 #pragma once
 
@@ -29,6 +29,11 @@ class IntakeHandler final : public HttpHandler {
 
  private:
     void post_event(HttpRequestMessage request, Respond respond);
+    // POST /v1/sources/{name}: a CI system's own webhook, mapped to a Herald event.
+    void post_to_source(const std::string& name, HttpRequestMessage request, Respond respond);
+    // Validates, routes and stores one Herald event; answers 202/200/400/503.
+    void accept_event(const RuntimeConfig& config, const SourceConfig& source, std::string_view body,
+                      Respond respond);
 
     ConfigSource config_;
     GroupCommitter& committer_;
