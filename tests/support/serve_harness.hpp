@@ -77,14 +77,14 @@ class ServeHarness {
 
     void write_host_config(const std::string& extra = "") {
         dir_.write("herald.yaml",
-                   "version: 1\nlisteners:\n  intake:\n    address: 127.0.0.1\n    port: 0\n"
+                   "version: 1\nlisteners:\n  intake:\n    address: 127.0.0.1\n    port: " + std::to_string(intake_port_) + "\n"
                    "  admin:\n    address: 127.0.0.1\n    port: 0\n" +
                        admin_token_line_ + "storage:\n  path: " + (dir_.path() / "herald.db").string() +
                        "\nsources:\n  - name: ci\n    auth: hmac\n" + source_extra_ + "    secrets:\n      - " +
                        secret("source", kSourceSecret) +
                        "\n  - name: bot\n    auth: bearer\n"
                        "    secrets:\n      - " +
-                       secret("bearer", "test-bearer-token") + "\nplugins:\n  directory: " + HERALD_PLUGIN_DIR +
+                       secret("bearer", "test-bearer-token") + "\n" + extra_sources_ + "plugins:\n  directory: " + HERALD_PLUGIN_DIR +
                        "\nrouting:\n  directory: routing\n  fallback:\n    name: unrouted\n"
                        "    type: webhook\n    settings:\n      url: " +
                        secret("fallback", fake_url("/webhook/fallback")) +
@@ -116,6 +116,11 @@ class ServeHarness {
             if (line.substr(0, eq) == "admin") admin_ = url;
         }
     }
+
+    // More sources, as YAML list items indented by two spaces (set before write_host_config).
+    void add_sources(const std::string& items) { extra_sources_ += items; }
+    // A fixed intake port instead of an ephemeral one (set before write_host_config).
+    void set_intake_port(int port) { intake_port_ = port; }
 
     // Extra lines for the `ci` source, indented by four spaces (set before write_host_config).
     void set_source_extra(const std::string& lines) { source_extra_ = lines; }
@@ -220,6 +225,8 @@ class ServeHarness {
     std::string admin_;
     std::string admin_token_line_;
     std::string source_extra_;
+    std::string extra_sources_;
+    int intake_port_ = 0;
     mutable std::mutex urls_mutex_;
     std::vector<std::string> extra_args_;
     std::vector<std::string> command_prefix_;

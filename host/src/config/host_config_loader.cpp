@@ -189,7 +189,9 @@ void read_source_auth(MapReader& map, SourceConfig& source) {
         source.auth = SourceAuth::none;
     else
         map.diagnostics().error(map.mark("auth"), "auth: must be hmac, bearer or none");
-    if (source.kind == "gitlab") source.auth = SourceAuth::bearer;  // X-Gitlab-Token: a shared token
+    // Fixed by the sender: GitHub signs (X-Hub-Signature-256), GitLab sends a token (X-Gitlab-Token).
+    if (source.kind == "github") source.auth = SourceAuth::hmac;
+    if (source.kind == "gitlab") source.auth = SourceAuth::bearer;
     if (auto window = map.integer("replay_window_s", 0, 86400)) source.replay_window_s = static_cast<int>(*window);
     if (auto required = map.boolean("require_timestamp")) source.require_timestamp = *required;
     if (source.require_timestamp && source.auth != SourceAuth::hmac) {

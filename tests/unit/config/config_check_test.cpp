@@ -258,6 +258,36 @@ TEST(HostConfig, FindingsCarryPositions) {
                                    ":10:1: error: unknown key 'storge' in host config; did you mean 'storage'?"));
 }
 
+TEST(HostConfig, SourceKindsAndTheirSettingsAreChecked) {
+    test::TempDir dir;
+    const auto file = dir.write("herald.yaml",
+                                "version: 1\nsources:\n"
+                                "  - name: gh\n    kind: githb\n    secrets: [x]\n"
+                                "  - name: gh2\n    kind: github\n    auth: bearer\n    replay_window_s: 60\n"
+                                "    secrets: [x]\n    workflows: {Deploy: production}\n"
+                                "  - name: gl\n    kind: gitlab\n    secrets: [x]\n    deploy_stages: [deploy, release]\n"
+                                "    pipelines: {}\n"
+                                "  - name: cd\n    kind: cdevents\n    auth: bearer\n    secrets: [x]\n"
+                                "    pipelines: {build-and-deploy: {service: payments-api}}\n"
+                                "routing: {directory: routing}\n");
+    Diagnostics d;
+    LoadOptions options;
+    options.allow_literal_secrets = true;
+    const HostConfig host = load_host_config(file, options, d);
+    std::vector<std::string> texts;
+    for (const auto& f : d.sorted()) texts.push_back(f.text().substr(file.string().size()));
+    EXPECT_THAT(texts,
+                ElementsAre(":4:11: error: kind: 'githb' is not a source kind (herald, github, gitlab, cdevents); "
+                            "did you mean 'github'?",
+                            ":8:5: error: 'auth' is not a setting of a github source",
+                            ":9:5: error: 'replay_window_s' is not a setting of a github source",
+                            ":16:5: error: 'pipelines' is not a setting of a gitlab source",
+                            ":21:35: error: missing required key 'environment' in pipelines.build-and-deploy"));
+    ASSERT_EQ(host.sources.size(), 4u);
+    EXPECT_EQ(host.sources[1].workflows.at("Deploy"), "production");
+    EXPECT_EQ(host.sources[2].deploy_stages, (std::vector<std::string>{"deploy", "release"}));
+}
+
 TEST(SecretMasking, ReplacesEveryOccurrence) {
     EXPECT_EQ(mask_secrets("a=s3cr3t b=s3cr3t", {"s3cr3t"}), "a=**** b=****");
     EXPECT_EQ(mask_secrets("url https://h/T/B/x", {"https://h/T/B/x"}), "url ****");
