@@ -161,8 +161,7 @@ TEST_F(Acceptance, T5_KillNineDuringDeliveryLosesNothingAndRetryingClientsGetIn)
     test::ProcessResult client_result;
     std::thread client([&] {
         client_result = test::run_process(
-            "HERALD_URL='" + h_.intake_url("") + "' HERALD_SECRET='" + test::kSourceSecret + "' '" +
-            HERALD_BINARY +
+            "HERALD_URL='" + h_.intake_url("") + "' HERALD_SECRET='" + test::kSourceSecret + "' '" + HERALD_BINARY +
             "' emit --id t5-during-outage --status failed --service team13-x --environment staging "
             "--commit abc123 --triggered-by ci --pipeline-url https://ci.example.com/r/1 --retries 6 "
             "--retry-for 20s 2>&1");

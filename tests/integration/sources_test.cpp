@@ -211,9 +211,9 @@ TEST(HeraldPost, GivesUpWithOneLineWhenTheIntakeStaysDown) {
                                      "' post --url http://127.0.0.1:" + std::to_string(port) +
                                      " --retries 2 --retry-for 1s " + event.string() + " 2>&1 >/dev/null");
     EXPECT_EQ(r.exit_status, 1);
-    EXPECT_NE(r.output.find("NOT delivered to http://127.0.0.1:" + std::to_string(port) +
-                            "/v1/events after 3 attempts"),
-              std::string::npos)
+    EXPECT_NE(
+        r.output.find("NOT delivered to http://127.0.0.1:" + std::to_string(port) + "/v1/events after 3 attempts"),
+        std::string::npos)
         << r.output;
 }
 

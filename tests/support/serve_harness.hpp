@@ -76,20 +76,23 @@ class ServeHarness {
     void team(const std::string& name, const std::string& yaml) { dir_.write("routing/" + name + ".yaml", yaml); }
 
     void write_host_config(const std::string& extra = "") {
-        dir_.write("herald.yaml",
-                   "version: 1\nlisteners:\n  intake:\n    address: 127.0.0.1\n    port: " + std::to_string(intake_port_) + "\n"
-                   "  admin:\n    address: 127.0.0.1\n    port: 0\n" +
-                       admin_token_line_ + "storage:\n  path: " + (dir_.path() / "herald.db").string() +
-                       "\nsources:\n  - name: ci\n    auth: hmac\n" + source_extra_ + "    secrets:\n      - " +
-                       secret("source", kSourceSecret) +
-                       "\n  - name: bot\n    auth: bearer\n"
-                       "    secrets:\n      - " +
-                       secret("bearer", "test-bearer-token") + "\n" + extra_sources_ + "plugins:\n  directory: " + HERALD_PLUGIN_DIR +
-                       "\nrouting:\n  directory: routing\n  fallback:\n    name: unrouted\n"
-                       "    type: webhook\n    settings:\n      url: " +
-                       secret("fallback", fake_url("/webhook/fallback")) +
-                       "\ntenants:\n  secrets_directory: " + (dir_.path() / "secrets").string() +
-                       "\ndestinations:\n  allow_http: true\n  hosts:\n    \"*\": [127.0.0.1]\n" + extra);
+        dir_.write(
+            "herald.yaml",
+            "version: 1\nlisteners:\n  intake:\n    address: 127.0.0.1\n    port: " + std::to_string(intake_port_) +
+                "\n"
+                "  admin:\n    address: 127.0.0.1\n    port: 0\n" +
+                admin_token_line_ + "storage:\n  path: " + (dir_.path() / "herald.db").string() +
+                "\nsources:\n  - name: ci\n    auth: hmac\n" + source_extra_ + "    secrets:\n      - " +
+                secret("source", kSourceSecret) +
+                "\n  - name: bot\n    auth: bearer\n"
+                "    secrets:\n      - " +
+                secret("bearer", "test-bearer-token") + "\n" + extra_sources_ +
+                "plugins:\n  directory: " + HERALD_PLUGIN_DIR +
+                "\nrouting:\n  directory: routing\n  fallback:\n    name: unrouted\n"
+                "    type: webhook\n    settings:\n      url: " +
+                secret("fallback", fake_url("/webhook/fallback")) +
+                "\ntenants:\n  secrets_directory: " + (dir_.path() / "secrets").string() +
+                "\ndestinations:\n  allow_http: true\n  hosts:\n    \"*\": [127.0.0.1]\n" + extra);
     }
 
     void start_herald() {

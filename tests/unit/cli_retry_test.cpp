@@ -40,7 +40,8 @@ TEST(RetrySchedule, ThreeRetriesSpreadOverFiveMinutesByDefault) {
 }
 
 TEST(RetrySchedule, AnIntakeThatComesBackIsReachedOnARetry) {
-    ScriptedIntake intake{{{0, "", "Couldn't connect to server", {}}, {503, "{}", "", seconds(5)}, {202, "{}", "", {}}}};
+    ScriptedIntake intake{
+        {{0, "", "Couldn't connect to server", {}}, {503, "{}", "", seconds(5)}, {202, "{}", "", {}}}};
     RecordingClock clock;
     const SendOutcome out = send_with_retries(std::ref(intake), RetryPolicy{}, clock.sleeper());
     EXPECT_TRUE(out.delivered);
@@ -119,16 +120,17 @@ TEST(CiEnvironment, GitHubActions) {
 }
 
 TEST(CiEnvironment, GitLabCi) {
-    const CiDefaults d = ci_defaults(fake_env({{"GITLAB_CI", "true"},
-                                               {"CI_PROJECT_NAME", "payments-api"},
-                                               {"CI_PROJECT_URL", "https://gitlab.example.com/acme/payments-api"},
-                                               {"CI_ENVIRONMENT_NAME", "production"},
-                                               {"CI_COMMIT_SHA", "bcbb5ec396a2c0f828686f14fac9b80b780504f2"},
-                                               {"CI_COMMIT_SHORT_SHA", "bcbb5ec3"},
-                                               {"GITLAB_USER_LOGIN", "alice"},
-                                               {"CI_PIPELINE_URL", "https://gitlab.example.com/acme/payments-api/-/pipelines/31"},
-                                               {"CI_PIPELINE_ID", "31"},
-                                               {"CI_JOB_STAGE", "deploy"}}));
+    const CiDefaults d =
+        ci_defaults(fake_env({{"GITLAB_CI", "true"},
+                              {"CI_PROJECT_NAME", "payments-api"},
+                              {"CI_PROJECT_URL", "https://gitlab.example.com/acme/payments-api"},
+                              {"CI_ENVIRONMENT_NAME", "production"},
+                              {"CI_COMMIT_SHA", "bcbb5ec396a2c0f828686f14fac9b80b780504f2"},
+                              {"CI_COMMIT_SHORT_SHA", "bcbb5ec3"},
+                              {"GITLAB_USER_LOGIN", "alice"},
+                              {"CI_PIPELINE_URL", "https://gitlab.example.com/acme/payments-api/-/pipelines/31"},
+                              {"CI_PIPELINE_ID", "31"},
+                              {"CI_JOB_STAGE", "deploy"}}));
     EXPECT_EQ(d.system, "gitlab-ci");
     EXPECT_EQ(d.environment, "production");
     EXPECT_EQ(d.version, "bcbb5ec3");

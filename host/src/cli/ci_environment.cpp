@@ -17,14 +17,16 @@ CiDefaults github_actions(const EnvLookup& env) {
     const std::string repository = env("GITHUB_REPOSITORY");
     d.service = last_segment(repository);
     d.commit_sha = env("GITHUB_SHA");
-    if (!repository.empty() && !d.commit_sha.empty()) d.commit_url = server + "/" + repository + "/commit/" + d.commit_sha;
+    if (!repository.empty() && !d.commit_sha.empty())
+        d.commit_url = server + "/" + repository + "/commit/" + d.commit_sha;
     // A tag push names the version; otherwise the short SHA does.
     if (env("GITHUB_REF_TYPE") == "tag") d.version = env("GITHUB_REF_NAME");
     if (d.version.empty()) d.version = d.commit_sha.substr(0, 12);
     d.triggered_by = env("GITHUB_TRIGGERING_ACTOR").empty() ? env("GITHUB_ACTOR") : env("GITHUB_TRIGGERING_ACTOR");
     d.run_id = env("GITHUB_RUN_ID");
     d.run_attempt = env("GITHUB_RUN_ATTEMPT");
-    if (!repository.empty() && !d.run_id.empty()) d.pipeline_url = server + "/" + repository + "/actions/runs/" + d.run_id;
+    if (!repository.empty() && !d.run_id.empty())
+        d.pipeline_url = server + "/" + repository + "/actions/runs/" + d.run_id;
     d.pipeline_name = env("GITHUB_WORKFLOW");
     d.failure_stage = env("GITHUB_JOB");
     return d;

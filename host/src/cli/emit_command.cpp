@@ -18,9 +18,9 @@ int emit_command(const std::vector<std::string>& argv) {
     const Args args(argv, options, flags);
     if (!args.positional().empty()) throw UsageError("unexpected argument '" + args.positional().front() + "'");
 
-    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::system_clock::now().time_since_epoch())
-                            .count();
+    const auto now_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
     const std::string body = build_emitted_event(args, ci_defaults(process_env), now_ms);
     const ParsedEvent parsed = parse_deploy_event(body);
     if (!parsed.errors.empty()) {

@@ -47,8 +47,8 @@ std::optional<std::chrono::seconds> retry_after_of(const HttpReply& reply) {
 SendOptions read_send_options(const Args& args) {
     SendOptions options;
     const char* env_url = std::getenv("HERALD_URL");
-    options.url = endpoint_of(args.option("url").value_or(env_url != nullptr && *env_url ? env_url
-                                                                                        : "http://127.0.0.1:8080"));
+    options.url =
+        endpoint_of(args.option("url").value_or(env_url != nullptr && *env_url ? env_url : "http://127.0.0.1:8080"));
     auto secret_env = args.option("secret-env");
     auto token_env = args.option("token-env");
     if (secret_env && token_env) throw UsageError("give --secret-env or --token-env, not both");
@@ -97,8 +97,7 @@ AttemptResult send_once(const SendOptions& options, const std::string& body) {
     return {reply.status, reply.body, reply.error, retry_after_of(reply)};
 }
 
-bool send_event(const SendOptions& options, const std::string& label, const std::string& body,
-                const Sleeper& sleep) {
+bool send_event(const SendOptions& options, const std::string& label, const std::string& body, const Sleeper& sleep) {
     const Sleeper announce = [&](std::chrono::milliseconds wait) {
         std::cerr << "herald: " << label << ": retrying in " << describe(wait) << "\n";
         sleep(wait);

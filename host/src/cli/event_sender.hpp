@@ -24,8 +24,7 @@ struct SendOptions {
 // The options every sending command takes: --url (or $HERALD_URL), --secret-env NAME or
 // --token-env NAME (or $HERALD_SECRET / $HERALD_TOKEN when neither is given), --source,
 // --no-timestamp, --retries N, --retry-for DURATION.
-inline const std::set<std::string> kSendOptions = {"url", "secret-env", "token-env", "source", "retries",
-                                                   "retry-for"};
+inline const std::set<std::string> kSendOptions = {"url", "secret-env", "token-env", "source", "retries", "retry-for"};
 inline const std::set<std::string> kSendFlags = {"timestamp", "no-timestamp"};
 SendOptions read_send_options(const Args& args);
 
@@ -34,8 +33,7 @@ AttemptResult send_once(const SendOptions& options, const std::string& body);
 
 // Sends with retries, printing the answer on stdout ("<label>: 202 {...}") and, when it gives
 // up, one line on stderr. Returns whether the event was delivered.
-bool send_event(const SendOptions& options, const std::string& label, const std::string& body,
-                const Sleeper& sleep);
+bool send_event(const SendOptions& options, const std::string& label, const std::string& body, const Sleeper& sleep);
 
 // The real clock's sleeper.
 void sleep_for(std::chrono::milliseconds duration);

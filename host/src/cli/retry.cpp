@@ -11,8 +11,8 @@ std::chrono::milliseconds retry_delay(const RetryPolicy& policy, int k) {
     const int steps = std::min(policy.retries, 30);
     const double total_weight = static_cast<double>((int64_t{1} << steps) - 1);
     const double weight = static_cast<double>(int64_t{1} << std::min(k, 29));
-    return std::chrono::milliseconds(static_cast<int64_t>(static_cast<double>(policy.spread.count()) * weight /
-                                                          total_weight));
+    return std::chrono::milliseconds(
+        static_cast<int64_t>(static_cast<double>(policy.spread.count()) * weight / total_weight));
 }
 
 Disposition classify(long status) {

@@ -23,7 +23,7 @@ std::chrono::milliseconds retry_delay(const RetryPolicy& policy, int k);
 struct AttemptResult {
     long status = 0;  // 0: no answer (connection refused, timeout)
     std::string body;
-    std::string error;                          // why there was no answer
+    std::string error;                                // why there was no answer
     std::optional<std::chrono::seconds> retry_after;  // from a 429/503 answer
 };
 

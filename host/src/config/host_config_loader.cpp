@@ -123,8 +123,7 @@ std::vector<std::string_view> source_settings(std::string_view kind) {
     if (kind == "github") return {"name", "kind", "secrets", "services", "workflows"};
     if (kind == "gitlab") return {"name", "kind", "secrets", "services", "deploy_stages"};
     if (kind == "cdevents") {
-        return {"name",     "kind", "auth", "secrets", "replay_window_s", "require_timestamp", "services",
-                "pipelines"};
+        return {"name", "kind", "auth", "secrets", "replay_window_s", "require_timestamp", "services", "pipelines"};
     }
     return {"name", "kind", "auth", "secrets", "replay_window_s", "require_timestamp"};
 }
@@ -221,10 +220,10 @@ void read_source_secrets(MapReader& map, const std::filesystem::path& base, cons
     if (source.auth == SourceAuth::none && !source.secrets.empty()) {
         d.error(map.mark("secrets"), "auth none takes no secrets");
     } else if (source.auth != SourceAuth::none && source.secrets.empty() && map.ok()) {
-        d.error(map.self_mark(), "source '" + source.name + "' needs at least one secret" +
-                                     (source.kind == "github" || source.kind == "gitlab"
-                                          ? std::string(" (the webhook's secret token)")
-                                          : std::string(" (or auth: none, explicitly)")));
+        d.error(map.self_mark(),
+                "source '" + source.name + "' needs at least one secret" +
+                    (source.kind == "github" || source.kind == "gitlab" ? std::string(" (the webhook's secret token)")
+                                                                        : std::string(" (or auth: none, explicitly)")));
     }
 }
 

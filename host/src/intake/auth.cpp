@@ -68,8 +68,8 @@ std::string read_credentials(const HeaderLookup& header, std::string_view body, 
 enum class Verdict { accepted, rejected, no_credentials };
 
 // One source against the credentials; `error` says why a matching signature is still refused.
-Verdict check_source(const SourceConfig& source, const Credentials& c, std::string_view body,
-                     int64_t now_unix_seconds, std::string& error) {
+Verdict check_source(const SourceConfig& source, const Credentials& c, std::string_view body, int64_t now_unix_seconds,
+                     std::string& error) {
     switch (source.auth) {
         case SourceAuth::hmac:
             if (c.hex.empty()) return Verdict::no_credentials;

@@ -74,8 +74,7 @@ void IntakeHandler::handle(HttpRequestMessage request, Respond respond) {
             res.set(http::field::allow, "POST");
             return respond(std::move(res));
         }
-        return post_to_source(std::string(path.substr(kSourcesPrefix.size())), std::move(request),
-                              std::move(respond));
+        return post_to_source(std::string(path.substr(kSourcesPrefix.size())), std::move(request), std::move(respond));
     }
     if (path == "/healthz") return respond(json_response(http::status::ok, R"({"status":"ok"})"));
     if (path == "/readyz") {
@@ -128,11 +127,12 @@ void IntakeHandler::post_to_source(const std::string& name, HttpRequestMessage r
     const bool cloudevents = source->kind == "cdevents" && is_cloudevents_media_type(content_type);
     if (!is_json_media_type(content_type) && !cloudevents) {
         metrics_.event_received(source->name, "invalid");
-        return respond(json_response(
-            http::status::unsupported_media_type,
-            error_body(source->kind == "cdevents" ? "Content-Type must be application/json or application/cloudevents+json"
-                                                  : "Content-Type must be application/json (set the webhook's "
-                                                    "content type to JSON)")));
+        return respond(
+            json_response(http::status::unsupported_media_type,
+                          error_body(source->kind == "cdevents"
+                                         ? "Content-Type must be application/json or application/cloudevents+json"
+                                         : "Content-Type must be application/json (set the webhook's "
+                                           "content type to JSON)")));
     }
     const auto header = [&request](std::string_view field) -> std::string_view { return request[field]; };
     const AuthOutcome auth = authenticate_source(*source, header, request.body(), clock_.now_unix_ms() / 1000);
@@ -162,8 +162,8 @@ void IntakeHandler::post_to_source(const std::string& name, HttpRequestMessage r
     accept_event(*config, *source, mapped.event_json, std::move(respond));
 }
 
-void IntakeHandler::accept_event(const RuntimeConfig& config, const SourceConfig& source_config,
-                                 std::string_view body, Respond respond) {
+void IntakeHandler::accept_event(const RuntimeConfig& config, const SourceConfig& source_config, std::string_view body,
+                                 Respond respond) {
     ParsedEvent parsed = parse_deploy_event(body);
     const std::string source = source_config.name;
     if (!parsed.errors.empty()) {

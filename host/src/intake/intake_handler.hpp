@@ -32,8 +32,7 @@ class IntakeHandler final : public HttpHandler {
     // POST /v1/sources/{name}: a CI system's own webhook, mapped to a Herald event.
     void post_to_source(const std::string& name, HttpRequestMessage request, Respond respond);
     // Validates, routes and stores one Herald event; answers 202/200/400/503.
-    void accept_event(const RuntimeConfig& config, const SourceConfig& source, std::string_view body,
-                      Respond respond);
+    void accept_event(const RuntimeConfig& config, const SourceConfig& source, std::string_view body, Respond respond);
 
     ConfigSource config_;
     GroupCommitter& committer_;

@@ -84,7 +84,8 @@ SourceMapping service_event(const SourceConfig& source, const json::value& cd, c
     if (type.predicate == "rolledback") {
         event["rollback"] = json::object{{"status", "succeeded"}, {"to_version", version}};
     }
-    const std::string sha = first_of({text_at(cd, {"customData", "commit", "sha"}), text_at(cd, {"customData", "sha"})});
+    const std::string sha =
+        first_of({text_at(cd, {"customData", "commit", "sha"}), text_at(cd, {"customData", "sha"})});
     if (!sha.empty()) event["commit"] = json::object{{"sha", sha}};
     return {SourceMapping::Kind::event, json::serialize(event), {}, {}};
 }
@@ -96,7 +97,8 @@ SourceMapping pipelinerun_finished(const SourceConfig& source, const json::value
     if (outcome == "success") status = "succeeded";
     if (outcome == "failure" || outcome == "error") status = "failed";
     if (outcome == "cancel") status = "cancelled";
-    if (status.empty()) return SourceMapping::reject("subject.content.outcome", "must be success, failure, error or cancel");
+    if (status.empty())
+        return SourceMapping::reject("subject.content.outcome", "must be success, failure, error or cancel");
     const std::string pipeline_name = text_at(cd, {"subject", "content", "pipelineName"});
     // A pipeline run names no service: customData says where it belongs, or the source's map.
     PipelineTarget target{text_at(cd, {"customData", "service"}), text_at(cd, {"customData", "environment"})};
@@ -113,7 +115,8 @@ SourceMapping pipelinerun_finished(const SourceConfig& source, const json::value
     if (target.environment.empty()) {
         return SourceMapping::reject("customData.environment", "pipeline '" + pipeline_name + "' names no environment");
     }
-    const std::string sha = first_of({text_at(cd, {"customData", "commit", "sha"}), text_at(cd, {"customData", "sha"})});
+    const std::string sha =
+        first_of({text_at(cd, {"customData", "commit", "sha"}), text_at(cd, {"customData", "sha"})});
     if (status == "failed" && sha.empty()) {
         return SourceMapping::reject("customData.commit.sha", "a failed pipeline run needs the commit it deployed");
     }
@@ -187,7 +190,8 @@ SourceMapping map_cdevents(const SourceConfig& source, const InboundRequest& req
     }
     const std::string type_text = text_at(cd, {"context", "type"});
     const auto type = parse_type(type_text);
-    if (!type) return SourceMapping::reject("context.type", "must be a dev.cdevents.<subject>.<predicate>.<version> type");
+    if (!type)
+        return SourceMapping::reject("context.type", "must be a dev.cdevents.<subject>.<predicate>.<version> type");
     const std::string cd_id = text_at(cd, {"context", "id"});
     const std::string cd_source = text_at(cd, {"context", "source"});
     if (cd_id.empty()) return SourceMapping::reject("context.id", "missing");
@@ -195,7 +199,8 @@ SourceMapping map_cdevents(const SourceConfig& source, const InboundRequest& req
     const std::string id = event_id(cd_source, cd_id);
 
     if (type->subject == "service") return service_event(source, cd, id, *type);
-    if (type->subject == "pipelinerun" && type->predicate == "finished") return pipelinerun_finished(source, cd, id, *type);
+    if (type->subject == "pipelinerun" && type->predicate == "finished")
+        return pipelinerun_finished(source, cd, id, *type);
     return SourceMapping::ignore(type_text + " is not deploy news");
 }
 

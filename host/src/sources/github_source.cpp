@@ -67,9 +67,10 @@ SourceMapping deployment_status(const SourceConfig& source, const json::value& r
     put_if(event, "triggered_by",
            first_of({text_at(root, {"deployment", "creator", "login"}), text_at(root, {"sender", "login"})}));
     json::object pipeline;
-    put_if(pipeline, "url",
-           first_of({text_at(root, {"deployment_status", "log_url"}), text_at(root, {"deployment_status", "target_url"}),
-                     text_at(root, {"workflow_run", "html_url"}), repo_url.empty() ? "" : repo_url + "/deployments"}));
+    put_if(
+        pipeline, "url",
+        first_of({text_at(root, {"deployment_status", "log_url"}), text_at(root, {"deployment_status", "target_url"}),
+                  text_at(root, {"workflow_run", "html_url"}), repo_url.empty() ? "" : repo_url + "/deployments"}));
     pipeline["name"] = first_of({text_at(root, {"workflow", "name"}), "GitHub deployment"});
     put_if(pipeline, "run_id", text_at(root, {"deployment", "id"}));
     event["pipeline"] = std::move(pipeline);

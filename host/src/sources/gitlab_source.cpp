@@ -43,8 +43,8 @@ std::string service_of(const SourceConfig& source, const json::value& root) {
     const std::string full_path = text_at(root, {"project", "path_with_namespace"});
     if (const auto it = source.services.find(full_path); it != source.services.end()) return it->second;
     const auto slash = full_path.rfind('/');
-    return first_of({slash == std::string::npos ? full_path : full_path.substr(slash + 1),
-                     text_at(root, {"project", "name"})});
+    return first_of(
+        {slash == std::string::npos ? full_path : full_path.substr(slash + 1), text_at(root, {"project", "name"})});
 }
 
 json::object labels_of(const json::value& root) {
@@ -117,7 +117,8 @@ SourceMapping pipeline(const SourceConfig& source, const json::value& root, std:
     if (status.empty()) return SourceMapping::ignore("pipeline status '" + gitlab_status + "' is not deploy news");
     const json::value deploy(*deploy_job);
     const std::string environment = text_at(deploy, {"environment", "name"});
-    if (environment.empty()) return SourceMapping::reject("builds[].environment.name", "the deploy job names no environment");
+    if (environment.empty())
+        return SourceMapping::reject("builds[].environment.name", "the deploy job names no environment");
     const std::string sha = first_of({text_at(root, {"object_attributes", "sha"}), text_at(root, {"commit", "id"})});
     if (sha.empty()) return SourceMapping::reject("object_attributes.sha", "missing");
     const std::string service = service_of(source, root);

@@ -260,16 +260,17 @@ TEST(HostConfig, FindingsCarryPositions) {
 
 TEST(HostConfig, SourceKindsAndTheirSettingsAreChecked) {
     test::TempDir dir;
-    const auto file = dir.write("herald.yaml",
-                                "version: 1\nsources:\n"
-                                "  - name: gh\n    kind: githb\n    secrets: [x]\n"
-                                "  - name: gh2\n    kind: github\n    auth: bearer\n    replay_window_s: 60\n"
-                                "    secrets: [x]\n    workflows: {Deploy: production}\n"
-                                "  - name: gl\n    kind: gitlab\n    secrets: [x]\n    deploy_stages: [deploy, release]\n"
-                                "    pipelines: {}\n"
-                                "  - name: cd\n    kind: cdevents\n    auth: bearer\n    secrets: [x]\n"
-                                "    pipelines: {build-and-deploy: {service: payments-api}}\n"
-                                "routing: {directory: routing}\n");
+    const auto file =
+        dir.write("herald.yaml",
+                  "version: 1\nsources:\n"
+                  "  - name: gh\n    kind: githb\n    secrets: [x]\n"
+                  "  - name: gh2\n    kind: github\n    auth: bearer\n    replay_window_s: 60\n"
+                  "    secrets: [x]\n    workflows: {Deploy: production}\n"
+                  "  - name: gl\n    kind: gitlab\n    secrets: [x]\n    deploy_stages: [deploy, release]\n"
+                  "    pipelines: {}\n"
+                  "  - name: cd\n    kind: cdevents\n    auth: bearer\n    secrets: [x]\n"
+                  "    pipelines: {build-and-deploy: {service: payments-api}}\n"
+                  "routing: {directory: routing}\n");
     Diagnostics d;
     LoadOptions options;
     options.allow_literal_secrets = true;

@@ -73,9 +73,9 @@ TEST(SourceAuth, CdEventsUsesHeraldsSchemeWithTimestamps) {
     cd.replay_window_s = 300;
     const std::string body = R"({"context":{}})";
     const int64_t now = 1'800'000'000;
-    Headers fresh{{{"X-Herald-Timestamp", std::to_string(now)},
-                   {"X-Herald-Signature-256",
-                    "sha256=" + hmac_sha256_hex("cd-secret", std::to_string(now) + "." + body)}}};
+    Headers fresh{
+        {{"X-Herald-Timestamp", std::to_string(now)},
+         {"X-Herald-Signature-256", "sha256=" + hmac_sha256_hex("cd-secret", std::to_string(now) + "." + body)}}};
     EXPECT_EQ(authenticate_source(cd, fresh.lookup(), body, now).source, &cd);
     EXPECT_EQ(authenticate_source(cd, fresh.lookup(), body, now + 301).error,
               "X-Herald-Timestamp is outside the replay window");

@@ -37,9 +37,9 @@ struct Delivery {
     SourceMapping map(const SourceConfig& source) const {
         const auto lookup = [this](std::string_view name) -> std::string_view {
             for (const auto& [key, value] : headers) {
-                if (key.size() == name.size() &&
-                    std::equal(key.begin(), key.end(), name.begin(),
-                               [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+                if (key.size() == name.size() && std::equal(key.begin(), key.end(), name.begin(), [](char a, char b) {
+                        return std::tolower(a) == std::tolower(b);
+                    })) {
                     return value;
                 }
             }
@@ -181,12 +181,12 @@ TEST(GitLabSource, DeploymentStatusesAreMapped) {
          std::map<std::string, std::string>{{"running", "started"}, {"canceled", "cancelled"}}) {
         json::value body = json::parse(d.body);
         body.as_object()["status"] = gitlab;
-        EXPECT_EQ(mapped_event(source_of("gitlab"), {d.headers, json::serialize(body)}).at("status"), json::value(herald));
+        EXPECT_EQ(mapped_event(source_of("gitlab"), {d.headers, json::serialize(body)}).at("status"),
+                  json::value(herald));
     }
     json::value body = json::parse(d.body);
     body.as_object()["status"] = "blocked";
-    EXPECT_EQ(Delivery({d.headers, json::serialize(body)}).map(source_of("gitlab")).kind,
-              SourceMapping::Kind::ignored);
+    EXPECT_EQ(Delivery({d.headers, json::serialize(body)}).map(source_of("gitlab")).kind, SourceMapping::Kind::ignored);
 }
 
 TEST(GitLabSource, PipelineWithADeployJobBecomesAnEvent) {
@@ -205,8 +205,7 @@ TEST(GitLabSource, PipelineWithADeployJobBecomesAnEvent) {
     json::value body = json::parse(d.body);
     json::array& builds = body.at("builds").as_array();
     builds.erase(builds.begin());
-    EXPECT_EQ(Delivery({d.headers, json::serialize(body)}).map(source_of("gitlab")).kind,
-              SourceMapping::Kind::ignored);
+    EXPECT_EQ(Delivery({d.headers, json::serialize(body)}).map(source_of("gitlab")).kind, SourceMapping::Kind::ignored);
 }
 
 TEST(GitLabSource, OtherHooksAreIgnoredAndAMissingIdIsRefused) {
