@@ -9,7 +9,7 @@ namespace herald {
 namespace {
 
 TEST(CliHelp, EveryCommandHasHelpThatExitsZero) {
-    for (const char* command : {"serve", "post", "events", "dlq", "reload", "plugin", "config", "route"}) {
+    for (const char* command : {"serve", "post", "emit", "events", "dlq", "reload", "plugin", "config", "route"}) {
         const auto r = test::run_process(std::string(HERALD_BINARY) + " " + command + " --help 2>&1");
         EXPECT_EQ(r.exit_status, 0) << command << ": " << r.output;
         EXPECT_EQ(r.output.rfind(std::string("usage: herald ") + command, 0), 0u) << r.output;

@@ -1,4 +1,5 @@
-// The deploy event (the contract in the README, "Sending events"): parsed, validated, and kept whole for plugins.
+// The deploy event (the contract: docs/events.md, docs/event.schema.json): parsed, validated, and kept whole
+// for plugins.
 #pragma once
 
 #include <map>

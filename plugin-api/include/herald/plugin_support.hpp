@@ -99,7 +99,7 @@ class Settings {
     json::object object_;
 };
 
-// Read access to a validated deploy event (the event contract in Herald's README).
+// Read access to a validated deploy event (the event contract: docs/events.md).
 class EventView {
  public:
     explicit EventView(std::string_view event_json) {
