@@ -102,9 +102,9 @@ std::optional<int64_t> parse_since(std::string_view text, int64_t now_ms) {
         {'s', 1000}, {'m', 60'000}, {'h', 3'600'000}, {'d', 86'400'000}, {'w', 7 * 86'400'000LL}};
     for (const auto& [unit, ms] : kUnits) {
         if (text[pos] != unit) continue;
-        // A duration reaching back before the epoch is not a meaningful "since"; refusing it
-        // also keeps the product inside int64_t.
-        if (number > now_ms / ms) return std::nullopt;
+        // A duration reaching back before the epoch means "everything"; checking before the
+        // multiplication also keeps it inside int64_t.
+        if (number > now_ms / ms) return 0;
         return now_ms - number * ms;
     }
     return std::nullopt;

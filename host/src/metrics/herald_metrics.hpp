@@ -14,7 +14,7 @@ class HeraldMetrics {
     MetricsRegistry& registry() { return registry_; }
     std::string render() const { return registry_.render(); }
 
-    // result: accepted, duplicate, invalid, unauthorized, unavailable
+    // result: accepted, duplicate, ignored, invalid, unauthorized, unavailable
     void event_received(const std::string& source, const std::string& result) {
         registry_.add("herald_events_received_total", {{"source", source}, {"result", result}});
     }

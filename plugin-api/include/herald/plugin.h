@@ -172,7 +172,7 @@ typedef struct herald_event_context {
 
 typedef struct herald_event {
     uint32_t struct_size;
-    /* The validated deploy event as a JSON object (Herald's event contract, docs/events.md), unknown fields kept. */
+    /* The validated deploy event as a JSON object (Herald's event contract), unknown fields kept. */
     herald_str json;
     /* 1.1: the event JSON's schema version (HERALD_EVENT_SCHEMA_VERSION); absent (0) means 1. */
     uint32_t schema_version;
