@@ -35,10 +35,21 @@ install_promtool() {
   fi
   rm -rf "$tmp"
 }
+install_k8s_check() {
+  # The Kubernetes manifest check validates against the API schemas from npm's kubernetes-models.
+  [ -d tools/k8s-check/node_modules/kubernetes-models ] && return 0
+  if command -v npm >/dev/null; then
+    (cd tools/k8s-check && npm ci --no-audit --no-fund --loglevel=error) ||
+      echo "herald: npm could not install tools/k8s-check (the Kubernetes manifest test will fail)" >&2
+  else
+    echo "herald: npm is missing (the Kubernetes manifest test needs Node.js and npm)" >&2
+  fi
+}
 cd "$(dirname "$0")/.."
 
 if [ ${#missing[@]} -eq 0 ]; then
   install_promtool
+  install_k8s_check
   exit 0
 fi
 
@@ -53,3 +64,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
 install_promtool
+install_k8s_check

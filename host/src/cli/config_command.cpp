@@ -1,3 +1,4 @@
+#include <boost/json.hpp>
 #include <fstream>
 #include <iostream>
 
@@ -32,10 +33,29 @@ int check(const Args& args) {
 
     Diagnostics d;
     const auto target = load_target(args.positional().front(), args.option("plugins"), options, d);
-    for (const auto& finding : d.sorted()) std::cout << finding.text() << "\n";
-
     const size_t errors = d.error_count();
     const size_t warnings = d.findings().size() - errors;
+    if (args.flag("json")) {
+        namespace json = boost::json;
+        json::array findings;
+        for (const auto& f : d.sorted()) {
+            findings.push_back({{"file", f.at.file},
+                                {"line", f.at.line},
+                                {"column", f.at.column},
+                                {"severity", f.severity == Severity::error ? "error" : "warning"},
+                                {"message", f.message}});
+        }
+        std::cout << json::serialize(json::object{{"findings", std::move(findings)},
+                                                  {"errors", errors},
+                                                  {"warnings", warnings},
+                                                  {"teams", target->routing.teams().size()},
+                                                  {"channels", target->routing.channels().size()},
+                                                  {"subscriptions", target->routing.subscriptions().size()},
+                                                  {"secrets_resolved", options.secrets == SecretMode::resolve}})
+                  << "\n";
+        return errors == 0 ? 0 : 1;
+    }
+    for (const auto& finding : d.sorted()) std::cout << finding.text() << "\n";
     // The summary is part of the result: on standard output, on its own line after the findings.
     std::cout << "config check: " << errors << (errors == 1 ? " error, " : " errors, ") << warnings
               << (warnings == 1 ? " warning" : " warnings") << " (" << target->routing.teams().size() << " teams, "
@@ -50,7 +70,7 @@ int check(const Args& args) {
 int config_command(const std::vector<std::string>& argv) {
     if (argv.empty() || argv.front() != "check") throw UsageError("usage: herald config check PATH");
     const std::vector<std::string> rest(argv.begin() + 1, argv.end());
-    return check(Args(rest, {"plugins", "services"}, {"resolve-secrets", "allow-literal-secrets"}));
+    return check(Args(rest, {"plugins", "services"}, {"resolve-secrets", "allow-literal-secrets", "json"}));
 }
 
 }  // namespace herald::cli

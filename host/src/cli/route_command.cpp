@@ -1,3 +1,4 @@
+#include <boost/json.hpp>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -65,6 +66,24 @@ int test(const Args& args) {
     }
     const DeployEvent& event = *parsed.event;
     const auto destinations = target->routing.route(event);
+    if (args.flag("json")) {
+        namespace json = boost::json;
+        json::array out;
+        for (const auto& dest : destinations) {
+            out.push_back({{"team", dest.channel->team},
+                           {"channel", dest.channel->name},
+                           {"type", dest.channel->type},
+                           {"fallback", dest.fallback},
+                           {"reason", dest.reason}});
+        }
+        std::cout << json::serialize(json::object{{"event", event.id},
+                                                  {"service", event.service},
+                                                  {"environment", event.environment},
+                                                  {"status", to_string(event.status)},
+                                                  {"destinations", std::move(out)}})
+                  << "\n";
+        return 0;
+    }
     std::cout << "event " << event.id << ": " << event.service << " " << to_string(event.status) << " in "
               << event.environment << " -> " << destinations.size()
               << (destinations.size() == 1 ? " destination" : " destinations") << "\n";
@@ -85,7 +104,7 @@ int test(const Args& args) {
 int route_command(const std::vector<std::string>& argv) {
     if (argv.empty() || argv.front() != "test") throw UsageError("usage: herald route test --config PATH --event FILE");
     const std::vector<std::string> rest(argv.begin() + 1, argv.end());
-    return test(Args(rest, {"config", "event", "plugins"}, {"render", "allow-literal-secrets"}));
+    return test(Args(rest, {"config", "event", "plugins"}, {"render", "allow-literal-secrets", "json"}));
 }
 
 }  // namespace herald::cli

@@ -88,10 +88,11 @@ replayed and changes nothing. Takes --admin URL, --token-env NAME and --json lik
 Asks a running Herald to reload its configuration; a configuration with errors is refused
 (exit 1, findings printed) and the previous one keeps serving.
 )"},
-    {"plugin", R"(usage: herald plugin list --dir DIR
+    {"plugin", R"(usage: herald plugin list --dir DIR [--json]
        herald plugin check FILE [--settings JSON] [--require JSON-POINTER]...
 
-list: loads every plugin in DIR and lists it, or says why it was refused (exit 1 if any was).
+list: loads every plugin in DIR and lists it, or says why it was refused (exit 1 if any was);
+      --json prints {"plugins": [...], "refused": [...]}.
 check: runs the conformance kit on one built plugin.
 )"},
     {"config",
@@ -102,12 +103,14 @@ one team file; prints each finding as file:line:column and a summary.
   --resolve-secrets         resolve ${env:}/${file:} references (default: placeholders)
   --allow-literal-secrets   accept literal values in secret settings (local experiments)
   --services FILE           known service names, one per line: globs matching none are reported
+  --json                    findings and counts as one JSON object
 )"},
     {"route",
-     R"(usage: herald route test --config PATH --event FILE [--render] [--plugins DIR] [--allow-literal-secrets]
+     R"(usage: herald route test --config PATH --event FILE [--render | --json] [--plugins DIR] [--allow-literal-secrets]
 
 Shows where one event goes and why; with --render, the exact request each plugin would send
-(secrets masked; exit 1 if a destination cannot be rendered). Nothing is sent.
+(secrets masked; exit 1 if a destination cannot be rendered). Nothing is sent. --json prints
+the destinations (team, channel, type, fallback, reason) as one JSON object.
 )"},
 }};
 
