@@ -74,6 +74,9 @@ SourceMapping deployment_status(const SourceConfig& source, const json::value& r
     pipeline["name"] = first_of({text_at(root, {"workflow", "name"}), "GitHub deployment"});
     put_if(pipeline, "run_id", text_at(root, {"deployment", "id"}));
     event["pipeline"] = std::move(pipeline);
+    if (const std::string ref = text_at(root, {"deployment", "ref"}); !ref.empty()) {
+        event["labels"].as_object()["github.ref"] = ref;
+    }
     event["deployment_id"] = "github/" + text_at(root, {"repository", "full_name"}) + "/" +
                              first_of({text_at(root, {"deployment", "id"}), std::string(delivery)});
     if (status == "failed") {

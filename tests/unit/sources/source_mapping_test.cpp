@@ -84,6 +84,7 @@ TEST(GitHubSource, DeploymentStatusFailureBecomesAFailedEvent) {
     EXPECT_EQ(e.at("deployment_id"), "github/Codertocat/Hello-World/145988746");
     EXPECT_EQ(e.at("finished_at"), "2019-05-15T15:20:55Z");
     EXPECT_EQ(e.at("labels").at("github.repository"), "Codertocat/Hello-World");
+    EXPECT_EQ(e.at("labels").at("github.ref"), "master");
 }
 
 TEST(GitHubSource, DeploymentStatusSuccessCarriesAVersion) {
