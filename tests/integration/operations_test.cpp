@@ -133,6 +133,42 @@ TEST_F(Operations, EventShowsItsDeliveriesAndAttempts) {
     EXPECT_NE(shown.output.find("HTTP 503"), std::string::npos) << shown.output;
 }
 
+TEST_F(Operations, EventsAreListedWithFilters) {
+    ASSERT_EQ(h_.post(test::failed_event("list-1", "payments-api")).status, 202);
+    ASSERT_EQ(h_.post(test::succeeded_event("list-2", "payments-api", "staging")).status, 202);
+    ASSERT_EQ(h_.post(test::succeeded_event("list-3", "nobody-owns-this")).status, 202);
+    ASSERT_TRUE(h_.wait_for_jobs_done(3, 10s));
+
+    auto ids = [](const test::HttpResult& r) {
+        std::vector<std::string> out;
+        const json::value body = json::parse(r.body);
+        for (const auto& e : body.at("items").as_array()) out.emplace_back(e.at("id").as_string());
+        return out;
+    };
+    const auto all = admin("GET", "/api/v1/events");
+    ASSERT_EQ(all.status, 200) << all.body;
+    EXPECT_EQ(ids(all), (std::vector<std::string>{"list-3", "list-2", "list-1"}));
+    EXPECT_EQ(ids(admin("GET", "/api/v1/events?service=payments-api&status=failed")),
+              std::vector<std::string>{"list-1"});
+    EXPECT_EQ(ids(admin("GET", "/api/v1/events?environment=staging&since=1h")), std::vector<std::string>{"list-2"});
+    const auto page = json::parse(admin("GET", "/api/v1/events?limit=2").body).as_object();
+    ASSERT_TRUE(page.contains("next_before"));
+    EXPECT_EQ(ids(admin("GET", "/api/v1/events?limit=2&before=" + std::to_string(page.at("next_before").as_int64()))),
+              std::vector<std::string>{"list-1"});
+    EXPECT_EQ(admin("GET", "/api/v1/events?status=broken").status, 400);
+    EXPECT_EQ(admin("GET", "/api/v1/events?colour=red").status, 400);
+    EXPECT_EQ(admin("GET", "/api/v1/events", false).status, 401);
+
+    const auto table = test::run_process(cli("events list --service payments-api"));
+    EXPECT_EQ(table.exit_status, 0) << table.output;
+    EXPECT_NE(table.output.find("list-1"), std::string::npos) << table.output;
+    EXPECT_NE(table.output.find("1/1 delivered"), std::string::npos) << table.output;
+    EXPECT_EQ(table.output.find("list-3"), std::string::npos) << table.output;
+    const auto as_json = test::run_process(cli("events list --status failed --json"));
+    EXPECT_EQ(json::parse(as_json.output).at("items").at(0).at("id"), "list-1");
+    EXPECT_EQ(test::run_process(cli("events list --since yesterday")).exit_status, 2);
+}
+
 TEST_F(Operations, DeadLettersCanBeListedShownReplayedAndDropped) {
     h_.fault(R"({"path_prefix":"/slack/","mode":"status","status":404,"body":"channel_not_found"})");
     ASSERT_EQ(h_.post(test::failed_event("dlq-a", "payments-api")).status, 202);

@@ -212,6 +212,29 @@ class MemoryStore final : public Store {
     class Admin final : public AdminReader {
      public:
         explicit Admin(std::shared_ptr<Data> d) : d_(std::move(d)) {}
+        std::vector<EventSummary> events(const EventListFilter& f) override {
+            std::lock_guard lock(d_->mutex);
+            std::vector<EventSummary> out;
+            for (auto it = d_->events.rbegin(); it != d_->events.rend(); ++it) {
+                const EventRecord& e = *it;
+                if (e.accepted_at_ms < f.since_ms || (f.before_seq > 0 && e.seq >= f.before_seq)) continue;
+                if ((!f.service.empty() && e.service != f.service) ||
+                    (!f.environment.empty() && e.environment != f.environment) ||
+                    (!f.status.empty() && e.status != f.status))
+                    continue;
+                EventSummary s{e.seq, e.id, e.source, e.service, e.environment, e.status, e.accepted_at_ms};
+                for (const auto& [jid, j] : d_->jobs) {
+                    if (j.open.event_seq != e.seq) continue;
+                    ++s.deliveries;
+                    if (j.state == JobState::delivered || j.state == JobState::accepted || j.state == JobState::skipped)
+                        ++s.delivered;
+                    if (j.state == JobState::dead) ++s.dead;
+                }
+                out.push_back(std::move(s));
+                if (static_cast<int>(out.size()) == f.limit) break;
+            }
+            return out;
+        }
         std::optional<EventDetails> event_by_id(const std::string& id) override {
             std::lock_guard lock(d_->mutex);
             for (const auto& e : d_->events) {

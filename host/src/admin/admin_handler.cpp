@@ -8,6 +8,7 @@
 #include <variant>
 
 #include "admin/dlq_query.hpp"
+#include "admin/events_query.hpp"
 
 #include "common/sha256.hpp"
 
@@ -137,11 +138,38 @@ HttpResponseMessage AdminHandler::route(const HttpRequestMessage& request) {
     const auto method = request.method();
     constexpr std::string_view kEvents = "/api/v1/events/";
     constexpr std::string_view kDlq = "/api/v1/dlq/";
+    if (path == "/api/v1/events" && method == http::verb::get) return list_events(url->params());
     if (path.rfind(kEvents, 0) == 0 && method == http::verb::get) return show_event(path.substr(kEvents.size()));
     if (path == "/api/v1/dlq" && method == http::verb::get) return list_dead_letters(url->params());
     if (path == "/api/v1/dlq/replay" && method == http::verb::post) return replay_matching(url->params());
     if (path.rfind(kDlq, 0) == 0) return dead_letter_entry(path.substr(kDlq.size()), method);
     return error(http::status::not_found, "no such admin endpoint");
+}
+
+HttpResponseMessage AdminHandler::list_events(const boost::urls::params_view& params) {
+    const auto now_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    auto query = read_events_query(params, now_ms);
+    if (auto* bad = std::get_if<std::string>(&query)) return error(http::status::bad_request, *bad);
+    const EventListFilter f = std::get<EventListFilter>(query);
+    const auto events = read([&](AdminReader& r) { return r.events(f); });
+    json::array items;
+    for (const auto& e : events) {
+        items.push_back({{"seq", e.seq},
+                         {"id", e.id},
+                         {"source", e.source},
+                         {"service", e.service},
+                         {"environment", e.environment},
+                         {"status", e.status},
+                         {"accepted_at_ms", e.accepted_at_ms},
+                         {"deliveries", e.deliveries},
+                         {"delivered", e.delivered},
+                         {"dead", e.dead}});
+    }
+    json::object out{{"items", std::move(items)}};
+    if (static_cast<int>(events.size()) == f.limit) out["next_before"] = events.back().seq;
+    return json_response(http::status::ok, json::serialize(out));
 }
 
 HttpResponseMessage AdminHandler::show_event(const std::string& id) {

@@ -18,7 +18,8 @@ namespace {
 
 namespace json = boost::json;
 
-const std::set<std::string> kOptions = {"admin", "token-env", "team", "channel", "since", "limit", "after"};
+const std::set<std::string> kOptions = {"admin", "token-env", "team",   "channel", "since",      "limit",
+                                        "after", "service",   "status", "before",  "environment"};
 const std::set<std::string> kFlags = {"json", "all", "dry-run"};
 
 struct Reply {
@@ -108,13 +109,14 @@ std::string url_escape(const std::string& value) {
 
 // The filters as a query string; --since is checked here too, so a typo never widens a bulk
 // replay (the API refuses it as well).
-std::string query(const Args& args) {
+std::string query(const Args& args,
+                  std::initializer_list<const char*> keys = {"team", "channel", "since", "limit", "after"}) {
     if (auto since = args.option("since"); since && !parse_since(*since, 0)) {
         throw UsageError("--since '" + *since +
                          "': give a duration (90s, 15m, 1h, 2d, 1w), an RFC 3339 timestamp or unix milliseconds");
     }
     std::string q;
-    for (const char* key : {"team", "channel", "since", "limit", "after"}) {
+    for (const char* key : keys) {
         if (auto v = args.option(key)) q += (q.empty() ? "?" : "&") + std::string(key) + "=" + url_escape(*v);
     }
     if (args.flag("dry-run")) q += (q.empty() ? "?" : "&") + std::string("dry_run=true");
@@ -123,8 +125,36 @@ std::string query(const Args& args) {
 
 }  // namespace
 
+namespace {
+
+int list_events(const Args& args) {
+    if (!args.positional().empty()) throw UsageError("unexpected argument '" + args.positional().front() + "'");
+    const std::string q = query(args, {"service", "environment", "status", "since", "limit", "before"});
+    return finish(args, call(args, "GET", "/api/v1/events" + q), [](const json::value& v) {
+        const auto& o = v.as_object();
+        const auto& items = o.at("items").as_array();
+        if (items.empty()) std::printf("no events match\n");
+        for (const auto& item : items) {
+            const auto& e = item.as_object();
+            const std::string deliveries = field(e, "delivered") + "/" + field(e, "deliveries") + " delivered" +
+                                           (field(e, "dead") == "0" ? "" : ", " + field(e, "dead") + " dead");
+            std::printf("%s  %-40s %-24s %-12s %-9s %s\n", when(e, "accepted_at_ms").c_str(),
+                        cut(field(e, "id"), 40).c_str(), cut(field(e, "service"), 24).c_str(),
+                        cut(field(e, "environment"), 12).c_str(), field(e, "status").c_str(), deliveries.c_str());
+        }
+        if (const auto* next = o.if_contains("next_before")) {
+            std::printf("more: --before %s\n", text(*next).c_str());
+        }
+    });
+}
+
+}  // namespace
+
 int events_command(const std::vector<std::string>& argv) {
-    const char* usage = "usage: herald events show ID [--admin URL] [--token-env NAME] [--json]";
+    const char* usage = "usage: herald events show ID | herald events list [filters] [--admin URL] [--json]";
+    if (!argv.empty() && argv[0] == "list") {
+        return list_events(Args(std::vector<std::string>(argv.begin() + 1, argv.end()), kOptions, kFlags));
+    }
     if (argv.empty() || argv[0] != "show") throw UsageError(usage);
     const Args args(std::vector<std::string>(argv.begin() + 1, argv.end()), kOptions, kFlags);
     if (args.positional().size() != 1) throw UsageError(usage);

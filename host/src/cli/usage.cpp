@@ -68,8 +68,12 @@ Example: herald emit --status failed --service payments-api --environment produc
            --failure-stage canary --reason "$REASON"
 )"},
     {"events", R"(usage: herald events show ID [--admin URL] [--token-env NAME] [--json]
+       herald events list [--service S] [--environment E] [--status STATUS] [--since WHEN]
+                          [--limit N] [--before SEQ] [--admin URL] [--token-env NAME] [--json]
 
-Shows an event, its destinations, every delivery's state and attempts (admin API).
+show: an event, its destinations, every delivery's state and attempts (admin API).
+list: events newest first, with how their deliveries stand; WHEN as for dlq (90s, 15m, 1h, 2d,
+      1w, RFC 3339 or unix milliseconds); --before pages on from a listing's last event.
   --admin URL        the admin listener (default http://127.0.0.1:8081)
   --token-env NAME   the variable holding the admin token (default HERALD_ADMIN_TOKEN)
 )"},

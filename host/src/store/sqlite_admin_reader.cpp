@@ -19,6 +19,36 @@ class SqliteAdminReader final : public AdminReader {
  public:
     explicit SqliteAdminReader(const std::string& path) : db_(path, SQLITE_OPEN_READONLY) {}
 
+    std::vector<EventSummary> events(const EventListFilter& f) override {
+        // Delivered covers the channels that confirmed (delivered) and those that only accepted.
+        std::string sql =
+            "SELECT e.seq, e.id, e.source, e.service, e.environment, e.status, e.accepted_at_ms, "
+            "(SELECT COUNT(*) FROM jobs j WHERE j.event_seq = e.seq), "
+            "(SELECT COUNT(*) FROM jobs j WHERE j.event_seq = e.seq AND j.state IN ('delivered', 'accepted', "
+            "'skipped')), "
+            "(SELECT COUNT(*) FROM jobs j WHERE j.event_seq = e.seq AND j.state = 'dead') "
+            "FROM events e WHERE e.accepted_at_ms >= ?";
+        if (f.before_seq > 0) sql += " AND e.seq < ?";
+        if (!f.service.empty()) sql += " AND e.service = ?";
+        if (!f.environment.empty()) sql += " AND e.environment = ?";
+        if (!f.status.empty()) sql += " AND e.status = ?";
+        sql += " ORDER BY e.seq DESC LIMIT ?";
+        Stmt s(db_, sql.c_str());
+        int i = 1;
+        s.bind(i++, f.since_ms);
+        if (f.before_seq > 0) s.bind(i++, f.before_seq);
+        if (!f.service.empty()) s.bind(i++, f.service);
+        if (!f.environment.empty()) s.bind(i++, f.environment);
+        if (!f.status.empty()) s.bind(i++, f.status);
+        s.bind(i++, static_cast<int64_t>(f.limit));
+        std::vector<EventSummary> out;
+        while (s.step()) {
+            out.push_back({s.int64(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5), s.int64(6),
+                           static_cast<int>(s.int64(7)), static_cast<int>(s.int64(8)), static_cast<int>(s.int64(9))});
+        }
+        return out;
+    }
+
     std::optional<EventDetails> event_by_id(const std::string& id) override {
         Stmt e(
             db_,

@@ -135,10 +135,27 @@ struct DeadLetterFilter {
     int limit = 50;
 };
 
+struct EventListFilter {
+    std::string service, environment, status;  // exact matches; empty: any
+    int64_t since_ms = 0;                      // accepted at or after
+    int64_t before_seq = 0;                    // pagination cursor: older events than this one; 0: newest
+    int limit = 50;
+};
+
+// One event in a listing, with how its deliveries stand.
+struct EventSummary {
+    int64_t seq = 0;
+    std::string id, source, service, environment, status;
+    int64_t accepted_at_ms = 0;
+    int deliveries = 0, delivered = 0, dead = 0;  // the rest are still pending or retrying
+};
+
 // Read-only queries for the admin API, on a connection of its own.
 class AdminReader {
  public:
     virtual ~AdminReader() = default;
+    // Newest first.
+    virtual std::vector<EventSummary> events(const EventListFilter& filter) = 0;
     virtual std::optional<EventDetails> event_by_id(const std::string& id) = 0;
     virtual std::optional<JobView> job(int64_t job_id) = 0;
     virtual std::vector<JobView> dead_letters(const DeadLetterFilter& filter) = 0;

@@ -137,6 +137,41 @@ TEST_P(StoreContract, RetentionRemovesOnlyOldFinishedWork) {
     EXPECT_TRUE(admin->job(jobs[3].id).has_value());   // still pending
 }
 
+TEST_P(StoreContract, EventsAreListedNewestFirstWithFiltersAndPages) {
+    const auto first = store_->commit({item("e1", "api", DeployStatus::failed, 1000, {"a", "b"})}, {})[0].jobs;
+    store_->commit({item("e2", "web", DeployStatus::succeeded, 2000)}, {});
+    store_->commit({item("e3", "api", DeployStatus::succeeded, 3000)}, {});
+    store_->commit({}, {outcome(first[0], JobState::delivered, 1100), outcome(first[1], JobState::dead, 1100)});
+    auto admin = store_->admin_reader();
+    std::vector<std::string> ids;
+    for (const auto& e : admin->events({})) ids.push_back(e.id);
+    EXPECT_EQ(ids, (std::vector<std::string>{"e3", "e2", "e1"}));
+
+    EventListFilter api;
+    api.service = "api";
+    const auto listed = admin->events(api);
+    ASSERT_EQ(listed.size(), 2u);
+    EXPECT_EQ(listed[1].id, "e1");
+    EXPECT_EQ(listed[1].deliveries, 2);
+    EXPECT_EQ(listed[1].delivered, 1);
+    EXPECT_EQ(listed[1].dead, 1);
+
+    EventListFilter failed;
+    failed.status = "failed";
+    EXPECT_EQ(admin->events(failed).size(), 1u);
+    EventListFilter recent;
+    recent.since_ms = 2000;
+    EXPECT_EQ(admin->events(recent).size(), 2u);
+    EventListFilter page;
+    page.limit = 2;
+    const auto first_page = admin->events(page);
+    ASSERT_EQ(first_page.size(), 2u);
+    page.before_seq = first_page.back().seq;
+    const auto second_page = admin->events(page);
+    ASSERT_EQ(second_page.size(), 1u);
+    EXPECT_EQ(second_page[0].id, "e1");
+}
+
 TEST_P(StoreContract, EventDetailsListEveryDeliveryWithItsAttempts) {
     const auto job = store_->commit({item("e1", "api", DeployStatus::failed, 1000)}, {})[0].jobs[0];
     store_->commit({}, {outcome(job, JobState::retry, 1100)});
