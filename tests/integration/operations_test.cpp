@@ -101,6 +101,28 @@ TEST_F(Operations, HealthReadinessAndMetricsThatMoveWithTraffic) {
     EXPECT_EQ(check.exit_status, 0) << check.output;
 }
 
+TEST_F(Operations, DeployHealthMetricsFollowFailuresRecoveriesAndRestarts) {
+    const std::string timed = R"(,"started_at":"2026-11-27T07:40:00Z","finished_at":"2026-11-27T07:48:00Z")";
+    ASSERT_EQ(h_.post(test::failed_event("dh-1", "payments-api", "production", timed)).status, 202);
+    ASSERT_EQ(h_.post(test::failed_event("dh-2", "payments-api", "staging")).status, 202);
+    ASSERT_EQ(h_.post(test::succeeded_event("dh-3", "payments-api", "staging")).status, 202);
+    auto scrape = [&] { return test::http_request("GET", h_.intake_url("/metrics")).body; };
+    std::string m = scrape();
+    EXPECT_EQ(metric(m, R"(herald_deploys_total{service="payments-api",environment="production",status="failed"})"), 1);
+    EXPECT_EQ(metric(m, R"(herald_deploys_total{service="payments-api",environment="staging",status="succeeded"})"), 1);
+    EXPECT_EQ(metric(m, R"(herald_deploy_failing{service="payments-api",environment="production"})"), 1);
+    EXPECT_EQ(metric(m, R"(herald_deploy_failing{service="payments-api",environment="staging"})"), -1);  // recovered
+    EXPECT_EQ(metric(m, R"(herald_time_to_recover_seconds_count{environment="staging"})"), 1);
+    EXPECT_EQ(metric(m, R"(herald_deploy_duration_seconds_sum{environment="production",status="failed"})"), 480);
+
+    // After a restart the gauge still shows what the store knows is failing.
+    h_.herald().stop();
+    h_.start_herald();
+    m = scrape();
+    EXPECT_EQ(metric(m, R"(herald_deploy_failing{service="payments-api",environment="production"})"), 1) << m;
+    EXPECT_EQ(metric(m, R"(herald_deploy_failing{service="payments-api",environment="staging"})"), -1);
+}
+
 TEST_F(Operations, AdminApiNeedsTheToken) {
     EXPECT_EQ(admin("GET", "/api/v1/dlq", false).status, 401);
     EXPECT_EQ(test::http_request("GET", h_.admin_url("/api/v1/dlq"), "", {"Authorization: Bearer wrong"}).status, 401);

@@ -264,6 +264,14 @@ class MemoryStore final : public Store {
             }
             return out;
         }
+        std::vector<FailingService> failing_services() override {
+            std::lock_guard lock(d_->mutex);
+            std::vector<FailingService> out;
+            for (const auto& [pair, state] : d_->status) {
+                if (state.first > 0) out.push_back({pair.first, pair.second, state.second, state.first});
+            }
+            return out;
+        }
         int64_t count_dead() override {
             std::lock_guard lock(d_->mutex);
             return std::count_if(d_->jobs.begin(), d_->jobs.end(),

@@ -279,6 +279,11 @@ ParsedEvent parse_deploy_event(std::string_view body, const EventLimits& limits)
     if (!errors.empty()) return result;
 
     event.status = *status;
+    for (auto [key, out] : {std::pair{"started_at", &event.started_at_ms}, {"finished_at", &event.finished_at_ms}}) {
+        if (const auto* v = obj.if_contains(key); v != nullptr && v->is_string()) {
+            *out = rfc3339_to_unix_ms(v->get_string()).value_or(0);
+        }
+    }
     obj["deployment_id"] = event.deployment_id;
     if (!run_id.empty()) obj["pipeline"].as_object()["run_id"] = run_id;
     event.json = json::serialize(obj);

@@ -2,6 +2,7 @@
 // for plugins.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -32,6 +33,8 @@ struct DeployEvent {
     std::string version;
     std::string team;  // empty: ownership comes from config
     std::map<std::string, std::string> labels;
+    int64_t started_at_ms = 0;   // 0 when the event gives no started_at
+    int64_t finished_at_ms = 0;  // 0 when the event gives no finished_at
     // The whole event as normalised JSON (deployment_id filled in, unknown fields kept).
     std::string json;
 };

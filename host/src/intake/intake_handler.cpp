@@ -199,7 +199,17 @@ void IntakeHandler::accept_event(const RuntimeConfig& config, const SourceConfig
     const bool nowhere = !owned && !to_fallback;
 
     const std::string id = item.event.id;
-    committer_.submit(std::move(item), [this, id, source, to_fallback, nowhere,
+    DeployObservation deploy{item.event.service,
+                             item.event.environment,
+                             std::string(to_string(item.event.status)),
+                             item.accepted_at_ms,
+                             false,
+                             0,
+                             std::nullopt};
+    if (item.event.started_at_ms > 0 && item.event.finished_at_ms > 0) {
+        deploy.duration_s = static_cast<double>(item.event.finished_at_ms - item.event.started_at_ms) / 1000.0;
+    }
+    committer_.submit(std::move(item), [this, id, source, to_fallback, nowhere, deploy = std::move(deploy),
                                         respond = std::move(respond)](GroupCommitter::Result result) {
         if (auto* error = std::get_if<std::string>(&result)) {
             metrics_.event_received(source, "unavailable");
@@ -213,6 +223,10 @@ void IntakeHandler::accept_event(const RuntimeConfig& config, const SourceConfig
                 json_response(http::status::ok, json::serialize(json::object{{"id", id}, {"status", "duplicate"}})));
         }
         metrics_.event_received(source, "accepted");
+        DeployObservation observed = deploy;
+        observed.is_recovery = outcome.recovery.is_recovery;
+        observed.failing_since_ms = outcome.recovery.failing_since_ms;
+        metrics_.deploys().record(observed);
         if (to_fallback) metrics_.event_unrouted("fallback");
         if (nowhere) metrics_.event_unrouted("none");
         log::event(spdlog::level::debug, {id, {}, {}, 0},

@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "metrics/deploy_health.hpp"
 #include "metrics/metrics.hpp"
 
 namespace herald {
@@ -12,6 +13,7 @@ class HeraldMetrics {
     HeraldMetrics();
 
     MetricsRegistry& registry() { return registry_; }
+    DeployHealth& deploys() { return deploy_health_; }
     std::string render() const { return registry_.render(); }
 
     // result: accepted, duplicate, ignored, invalid, unauthorized, unavailable
@@ -37,6 +39,7 @@ class HeraldMetrics {
 
  private:
     MetricsRegistry registry_;
+    DeployHealth deploy_health_{registry_};  // after registry_: its gauge reads this object
 };
 
 }  // namespace herald

@@ -104,7 +104,11 @@ bool Server::open_store() {
     try {
         std::filesystem::create_directories(std::filesystem::path(host_.storage_path).parent_path());
         store_ = open_sqlite_store(host_.storage_path);
-        dead_at_start_ = store_->admin_reader()->count_dead();
+        const auto reader = store_->admin_reader();
+        dead_at_start_ = reader->count_dead();
+        std::vector<std::pair<std::string, std::string>> failing;
+        for (const auto& f : reader->failing_services()) failing.emplace_back(f.service, f.environment);
+        metrics_.deploys().seed_failing(failing);
     } catch (const std::exception& e) {
         spdlog::error("serve: cannot open the store: {}", e.what());
         return false;

@@ -93,6 +93,15 @@ class SqliteAdminReader final : public AdminReader {
         return out;
     }
 
+    std::vector<FailingService> failing_services() override {
+        Stmt s(db_,
+               "SELECT service, environment, failing_since_ms, failures FROM service_status WHERE failures > 0 "
+               "ORDER BY service, environment");
+        std::vector<FailingService> out;
+        while (s.step()) out.push_back({s.text(0), s.text(1), s.int64(2), s.int64(3)});
+        return out;
+    }
+
     int64_t count_dead() override {
         Stmt s(db_, "SELECT COUNT(*) FROM jobs WHERE state = 'dead'");
         s.step();

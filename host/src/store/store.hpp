@@ -150,6 +150,13 @@ struct EventSummary {
     int deliveries = 0, delivered = 0, dead = 0;  // the rest are still pending or retrying
 };
 
+// A service/environment pair whose last deploy failed.
+struct FailingService {
+    std::string service, environment;
+    int64_t failing_since_ms = 0;
+    int64_t failures = 0;
+};
+
 // Read-only queries for the admin API, on a connection of its own.
 class AdminReader {
  public:
@@ -160,6 +167,7 @@ class AdminReader {
     virtual std::optional<JobView> job(int64_t job_id) = 0;
     virtual std::vector<JobView> dead_letters(const DeadLetterFilter& filter) = 0;
     virtual int64_t count_dead() = 0;
+    virtual std::vector<FailingService> failing_services() = 0;
 };
 
 // Reads from a connection of its own, so a thread can read while the writer writes.

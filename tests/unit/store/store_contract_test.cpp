@@ -172,6 +172,19 @@ TEST_P(StoreContract, EventsAreListedNewestFirstWithFiltersAndPages) {
     EXPECT_EQ(second_page[0].id, "e1");
 }
 
+TEST_P(StoreContract, FailingServicesAreThoseWhoseLastDeployFailed) {
+    store_->commit({item("e1", "api", DeployStatus::failed, 1000)}, {});
+    store_->commit({item("e2", "api", DeployStatus::failed, 2000)}, {});
+    store_->commit({item("e3", "web", DeployStatus::failed, 3000)}, {});
+    store_->commit({item("e4", "web", DeployStatus::succeeded, 4000)}, {});
+    store_->commit({item("e5", "db", DeployStatus::started, 5000)}, {});
+    const auto failing = store_->admin_reader()->failing_services();
+    ASSERT_EQ(failing.size(), 1u);
+    EXPECT_EQ(failing[0].service, "api");
+    EXPECT_EQ(failing[0].failing_since_ms, 1000);  // from the first failure
+    EXPECT_EQ(failing[0].failures, 2);
+}
+
 TEST_P(StoreContract, EventDetailsListEveryDeliveryWithItsAttempts) {
     const auto job = store_->commit({item("e1", "api", DeployStatus::failed, 1000)}, {})[0].jobs[0];
     store_->commit({}, {outcome(job, JobState::retry, 1100)});
