@@ -28,6 +28,13 @@ std::string key_label(std::string_view key) {
 
 bool valid_severity(std::string_view s) { return s == "critical" || s == "error" || s == "warning" || s == "info"; }
 
+int severity_rank(std::string_view s) {
+    if (s == "critical") return 3;
+    if (s == "error") return 2;
+    if (s == "warning") return 1;
+    return 0;
+}
+
 void put_if(json::object& obj, std::string_view key, std::string_view value) {
     if (!value.empty()) obj[key] = value;
 }
@@ -46,6 +53,9 @@ class PagerDutyChannel {
                         "alerts: trigger on failure, resolve on success; changes: change events for successes"),
         herald::setting("severity", HERALD_SETTING_STRING_MAP, 0, "{\"production\":\"critical\",\"*\":\"warning\"}",
                         "Environment to severity (critical, error, warning, info); * is the default"),
+        herald::setting("rolled_back_severity", HERALD_SETTING_STRING, 0, "\"warning\"",
+                        "Severity of a failure whose rollback succeeded (never higher than the environment's); "
+                        "\"\" keeps the environment's severity"),
         herald::setting("resolve_on_success", HERALD_SETTING_BOOLEAN, 0, "true",
                         "Resolve the service+environment incident when a deploy succeeds"),
         herald::setting("source", HERALD_SETTING_STRING, 0, nullptr, "payload.source; defaults to the service name"),
@@ -79,6 +89,10 @@ class PagerDutyChannel {
                 throw herald::SettingsError("severity." + env + ": must be critical, error, warning or info");
             }
         }
+        rolled_back_severity_ = s.string("rolled_back_severity", "warning");
+        if (!rolled_back_severity_.empty() && !valid_severity(rolled_back_severity_)) {
+            throw herald::SettingsError("rolled_back_severity: must be critical, error, warning, info or \"\"");
+        }
         resolve_on_success_ = s.boolean("resolve_on_success", true);
         source_ = s.string("source");
         events_url_ = s.string("events_url", "https://events.pagerduty.com");
@@ -95,7 +109,7 @@ class PagerDutyChannel {
         std::string path;
         if (changes_) {
             if (!success) return herald::Request::nothing_to_send();
-            body = change_event(e, kind);
+            body = change_event(e, event, kind);
             path = "/v2/change/enqueue";
         } else if (kind == hs::Kind::failed) {
             body = trigger(e, event, kind);
@@ -162,6 +176,16 @@ class PagerDutyChannel {
         return "warning";
     }
 
+    // A failure whose rollback succeeded is less urgent: the previous version serves again.
+    std::string severity_of_failure(const hs::EventView& e) const {
+        std::string severity = severity_for(e.environment());
+        if (e.get("rollback.status") == "succeeded" && !rolled_back_severity_.empty() &&
+            severity_rank(rolled_back_severity_) < severity_rank(severity)) {
+            severity = rolled_back_severity_;
+        }
+        return severity;
+    }
+
     std::string source_for(const hs::EventView& e) const {
         return hs::truncate(source_.empty() ? e.service() : std::string_view(source_), kSourceChars);
     }
@@ -174,8 +198,10 @@ class PagerDutyChannel {
         return out;
     }
 
-    static json::object details(const hs::EventView& e) {
+    static json::object details(const hs::EventView& e, const herald::Event& ctx) {
         json::object d;
+        put_if(d, "duration", hs::deploy_duration(e));
+        put_if(d, "unrouted", hs::unrouted_note(e, ctx));
         for (const char* path :
              {"deployment_id", "version", "triggered_by", "commit.sha", "commit.message", "failure.stage",
               "rollback.status", "rollback.to_version", "pipeline.name", "pipeline.run_id"}) {
@@ -192,17 +218,17 @@ class PagerDutyChannel {
         return d;
     }
 
-    json::object trigger(const hs::EventView& e, const herald::Event&, hs::Kind kind) const {
+    json::object trigger(const hs::EventView& e, const herald::Event& ctx, hs::Kind kind) const {
         std::string summary = hs::headline(e, kind);
         if (const auto stage = e.get("failure.stage"); !stage.empty()) summary += " at " + std::string(stage);
         if (const std::string rollback = hs::rollback_summary(e); !rollback.empty()) summary += " (" + rollback + ")";
         json::object payload{{"summary", hs::truncate(summary, kSummaryChars)},
                              {"source", source_for(e)},
-                             {"severity", severity_for(e.environment())},
+                             {"severity", severity_of_failure(e)},
                              {"component", e.service()},
                              {"group", e.environment()},
                              {"class", "deploy"},
-                             {"custom_details", details(e)}};
+                             {"custom_details", details(e, ctx)}};
         put_if(payload, "timestamp", e.get("finished_at"));
         json::object body{{"routing_key", routing_key_},
                           {"event_action", "trigger"},
@@ -214,12 +240,12 @@ class PagerDutyChannel {
         return body;
     }
 
-    json::object change_event(const hs::EventView& e, hs::Kind kind) const {
+    json::object change_event(const hs::EventView& e, const herald::Event& ctx, hs::Kind kind) const {
         std::string summary = hs::headline(e, kind);
         if (const auto v = e.get("version"); !v.empty()) summary += " (" + std::string(v) + ")";
         json::object payload{{"summary", hs::truncate(summary, kSummaryChars)},
                              {"source", source_for(e)},
-                             {"custom_details", details(e)}};
+                             {"custom_details", details(e, ctx)}};
         put_if(payload, "timestamp", e.get("finished_at"));
         json::object body{{"routing_key", routing_key_}, {"payload", std::move(payload)}};
         if (auto l = links(e); !l.empty()) body["links"] = std::move(l);
@@ -229,6 +255,7 @@ class PagerDutyChannel {
     std::string routing_key_;
     bool changes_ = false;
     std::map<std::string, std::string> severity_;
+    std::string rolled_back_severity_;
     bool resolve_on_success_ = true;
     std::string source_;
     std::string events_url_;

@@ -195,6 +195,9 @@ class SlackChannel {
         if (const std::string recovery = hs::recovery_summary(event, host_.now_unix_ms()); !recovery.empty()) {
             lead += "\n" + escape(recovery);
         }
+        if (const std::string unrouted = hs::unrouted_note(e, event); !unrouted.empty()) {
+            lead += "\n_" + escape(unrouted) + "_";
+        }
         blocks.push_back({{"type", "section"}, {"text", mrkdwn(hs::truncate(lead, kSectionChars))}});
 
         json::array fields;
@@ -221,6 +224,8 @@ class SlackChannel {
         field("Failed stage", e.get("failure.stage"));
         field("Rollback", kind == hs::Kind::failed ? std::string_view{} : e.get("rollback.status"));
         field("Pipeline", e.get("pipeline.name"));
+        field("Duration", hs::deploy_duration(e));
+        field("Labels", hs::labels_summary(e));
         blocks.push_back({{"type", "section"}, {"fields", std::move(fields)}});
 
         if (const auto reason = e.get("failure.reason"); !reason.empty()) {

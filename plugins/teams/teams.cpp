@@ -166,6 +166,11 @@ class TeamsChannel {
         if (const std::string recovery = hs::recovery_summary(event, host_.now_unix_ms()); !recovery.empty()) {
             header_items.push_back(text_block(recovery));
         }
+        if (const std::string unrouted = hs::unrouted_note(e, event); !unrouted.empty()) {
+            json::object block = text_block(unrouted);
+            block["isSubtle"] = true;
+            header_items.push_back(std::move(block));
+        }
 
         json::array facts;
         auto fact = [&](std::string_view title, std::string_view value) {
@@ -179,6 +184,8 @@ class TeamsChannel {
         fact("Triggered by", e.get("triggered_by"));
         fact("Failed stage", e.get("failure.stage"));
         fact("Pipeline", e.get("pipeline.name"));
+        fact("Duration", hs::deploy_duration(e));
+        fact("Labels", hs::labels_summary(e));
 
         json::array body;
         body.push_back({{"type", "Container"},

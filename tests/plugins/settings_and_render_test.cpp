@@ -116,6 +116,48 @@ TEST(PagerDutyRender, SeverityMapAndResolveSwitch) {
               "severity.prod: must be critical, error, warning or info");
 }
 
+TEST(PagerDutyRender, AFailureThatRolledBackCleanlyPagesLessUrgently) {
+    const std::string rolled_back = kFailed.substr(0, kFailed.size() - 1) + R"(,"rollback":{"status":"succeeded"}})";
+    const std::string stuck = kFailed.substr(0, kFailed.size() - 1) + R"(,"rollback":{"status":"failed"}})";
+    auto severity = [](const std::string& settings, const std::string& event) {
+        auto pd = test::make_channel("pagerduty", "{" + kPdKey + settings + "}");
+        return std::string(json::parse(render_ok(*pd, event).body).at("payload").at("severity").as_string());
+    };
+    EXPECT_EQ(severity("", rolled_back), "warning");  // the documented default
+    EXPECT_EQ(severity("", stuck), "critical");
+    EXPECT_EQ(severity("", kFailed), "critical");
+    EXPECT_EQ(severity(R"(,"rolled_back_severity":"")", rolled_back), "critical");  // the environment's
+    EXPECT_EQ(severity(R"(,"rolled_back_severity":"error")", rolled_back), "error");
+    // Never raised above the environment's severity.
+    EXPECT_EQ(severity(R"(,"severity":{"*":"info"},"rolled_back_severity":"error")", rolled_back), "info");
+    EXPECT_EQ(create_error("pagerduty", "{" + kPdKey + R"(,"rolled_back_severity":"meh"})"),
+              "rolled_back_severity: must be critical, error, warning, info or \"\"");
+}
+
+TEST(ChannelRender, FallbackMessagesSayNoTeamOwnsTheService) {
+    auto slack = test::make_channel("slack", R"({"webhook_url":"https://hooks.slack.com/a"})");
+    auto teams = test::make_channel("teams", R"({"webhook_url":"https://example.webhook.office.com/x"})");
+    ASSERT_TRUE(slack && teams);
+    RenderContext owned;
+    owned.team = "payments";
+    RenderContext fallback;  // the host's fallback channel has no team
+    const std::string note = "No team owns checkout: add it to a team file";
+    EXPECT_NE(render_ok(*slack, kFailed, fallback).body.find(note), std::string::npos);
+    EXPECT_EQ(render_ok(*slack, kFailed, owned).body.find(note), std::string::npos);
+    EXPECT_NE(render_ok(*teams, kFailed, fallback).body.find(note), std::string::npos);
+    EXPECT_EQ(render_ok(*teams, kFailed, owned).body.find(note), std::string::npos);
+}
+
+TEST(ChannelRender, DurationAndLabelsAppearInChatMessages) {
+    const std::string event = kSucceeded.substr(0, kSucceeded.size() - 1) +
+                              R"(,"started_at":"2026-11-27T07:40:00Z","finished_at":"2026-11-27T08:45:30+01:00",)"
+                              R"("labels":{"region":"eu-west-1"}})";
+    auto slack = test::make_channel("slack", R"({"webhook_url":"https://hooks.slack.com/a"})");
+    const std::string body = render_ok(*slack, event).body;
+    EXPECT_NE(body.find(R"(*Duration*\n5m 30s)"), std::string::npos) << body;
+    EXPECT_NE(body.find(R"(*Labels*\nregion=eu-west-1)"), std::string::npos) << body;
+}
+
 TEST(PagerDutyRender, ChangesModeSendsOnlySuccesses) {
     auto pd = test::make_channel("pagerduty", "{" + kPdKey + R"(,"send":"changes"})");
     ASSERT_NE(pd, nullptr);

@@ -111,7 +111,7 @@ class MemoryStore final : public Store {
             out.recovery = {true, static_cast<uint32_t>(failures), since};
         }
         if (e.status == DeployStatus::failed) {
-            if (failures == 0) since = item.accepted_at_ms;
+            if (failures == 0) since = e.finished_at_ms > 0 ? e.finished_at_ms : item.accepted_at_ms;
             ++failures;
         } else if (e.status == DeployStatus::succeeded) {
             failures = 0;

@@ -293,7 +293,10 @@ class SqliteStore final : public Store {
                 .bind(2, e.environment)
                 .bind(3, to_string(e.status))
                 .bind(4, failed ? failures + 1 : 0)
-                .bind(5, failed ? (failures > 0 ? failing_since : item.accepted_at_ms) : 0)
+                // Failing since the first failure finished (when the event says), else its arrival.
+                .bind(5, failed ? (failures > 0 ? failing_since
+                                                : (e.finished_at_ms > 0 ? e.finished_at_ms : item.accepted_at_ms))
+                                : 0)
                 .run();
         }
 

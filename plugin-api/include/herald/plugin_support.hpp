@@ -9,7 +9,9 @@
 #include <boost/json.hpp>
 #include <charconv>
 #include <cstdint>
+#include <ctime>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -210,6 +212,69 @@ inline std::string recovery_summary(const Event& ctx, int64_t now_ms) {
 }
 
 inline std::string short_sha(std::string_view sha) { return std::string(sha.substr(0, 12)); }
+
+// Unix milliseconds of an RFC 3339 timestamp as the host validated it
+// ("2026-11-27T07:48:05.123+02:00"); nullopt for anything else.
+inline std::optional<int64_t> unix_ms(std::string_view t) {
+    auto digits = [&t](size_t pos, size_t n, int& out) {
+        if (pos + n > t.size()) return false;
+        const auto [end, ec] = std::from_chars(t.data() + pos, t.data() + pos + n, out);
+        return ec == std::errc{} && end == t.data() + pos + n;
+    };
+    int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+    if (!digits(0, 4, year) || !digits(5, 2, month) || !digits(8, 2, day) || !digits(11, 2, hour) ||
+        !digits(14, 2, minute) || !digits(17, 2, second)) {
+        return std::nullopt;
+    }
+    std::tm tm{};
+    tm.tm_year = year - 1900;
+    tm.tm_mon = month - 1;
+    tm.tm_mday = day;
+    tm.tm_hour = hour;
+    tm.tm_min = minute;
+    tm.tm_sec = second;
+    int64_t ms = static_cast<int64_t>(timegm(&tm)) * 1000;
+    size_t pos = 19;
+    if (pos < t.size() && t[pos] == '.') {
+        int64_t scale = 100;
+        for (++pos; pos < t.size() && t[pos] >= '0' && t[pos] <= '9'; ++pos, scale /= 10) ms += (t[pos] - '0') * scale;
+    }
+    if (pos < t.size() && (t[pos] == '+' || t[pos] == '-')) {
+        int oh = 0, om = 0;
+        if (!digits(pos + 1, 2, oh) || !digits(pos + 4, 2, om)) return std::nullopt;
+        const int64_t offset = (int64_t{oh} * 60 + om) * 60'000;
+        ms += t[pos] == '+' ? -offset : offset;
+    }
+    return ms;
+}
+
+// "8m 0s" from started_at to finished_at, when the event gives both; empty otherwise.
+inline std::string deploy_duration(const EventView& e) {
+    const auto started = unix_ms(e.get("started_at"));
+    const auto finished = unix_ms(e.get("finished_at"));
+    if (!started || !finished || *finished < *started) return {};
+    return format_duration(*finished - *started);
+}
+
+// "region=eu-west-1, cluster=prod-2": the event's labels, in name order, at most `max` of them.
+inline std::string labels_summary(const EventView& e, size_t max = 8) {
+    std::string out;
+    size_t n = 0;
+    for (const auto& [k, v] : e.labels()) {
+        if (n++ == max) return out + ", …";
+        if (!out.empty()) out += ", ";
+        out += k + "=" + v;
+    }
+    return out;
+}
+
+// For a message the host sent to its fallback channel (no team owns the service): who should
+// act, and how to claim the service. Empty for a team's own channel.
+inline std::string unrouted_note(const EventView& e, const Event& ctx) {
+    if (!ctx.team.empty()) return {};
+    return "No team owns " + std::string(e.service()) +
+           ": add it to a team file's `services` in the routing directory to claim it.";
+}
 
 // Retry-After in seconds (the form Slack, Teams and PagerDuty send) as milliseconds; -1 if absent
 // or not a plain number (the host then uses its own backoff).

@@ -185,6 +185,15 @@ TEST_P(StoreContract, FailingServicesAreThoseWhoseLastDeployFailed) {
     EXPECT_EQ(failing[0].failures, 2);
 }
 
+TEST_P(StoreContract, FailingSinceIsTheFirstFailuresFinishTimeWhenGiven) {
+    IngestItem first = item("e1", "api", DeployStatus::failed, 5000);
+    first.event.finished_at_ms = 4200;  // finished before Herald heard of it
+    store_->commit({first}, {});
+    const auto recovery = store_->commit({item("e2", "api", DeployStatus::succeeded, 9000)}, {})[0].recovery;
+    EXPECT_TRUE(recovery.is_recovery);
+    EXPECT_EQ(recovery.failing_since_ms, 4200);
+}
+
 TEST_P(StoreContract, EventDetailsListEveryDeliveryWithItsAttempts) {
     const auto job = store_->commit({item("e1", "api", DeployStatus::failed, 1000)}, {})[0].jobs[0];
     store_->commit({}, {outcome(job, JobState::retry, 1100)});
