@@ -25,7 +25,8 @@ wait_drained() { for _ in $(seq 1 1200); do [ "$(open_jobs)" = "0" ] && return 0
 "$build/bin/fake-channels" --port 0 --port-file "$work/fake.port" 2>"$work/fake.log" & pids+=($!)
 wait_file "$work/fake.port"; fake=$(cat "$work/fake.port")
 printf 'bench-secret' > "$work/source-secret"
-printf 'http://127.0.0.1:%s/webhook/bench' "$fake" > "$work/sink-url"
+# Team files reach only their own variables (BENCH_* for team bench).
+export BENCH_SINK_URL="http://127.0.0.1:$fake/webhook/bench"
 mkdir -p "$work/routing"
 cat > "$work/routing/bench.yaml" <<YAML
 version: 1
@@ -35,7 +36,7 @@ channels:
   - name: sink
     type: webhook
     settings:
-      url: \${file:$work/sink-url}
+      url: \${env:BENCH_SINK_URL}
 YAML
 cat > "$work/herald.yaml" <<YAML
 version: 1
@@ -54,6 +55,10 @@ plugins:
   directory: $PWD/$build/plugins
 routing:
   directory: routing
+destinations:
+  allow_http: true
+  hosts:
+    webhook: [127.0.0.1]
 YAML
 
 start_herald() {

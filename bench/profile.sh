@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Where Herald's CPU goes per accepted-and-delivered event: runs Herald (release build) with the
+# fake-channels sink, drives it with herald_loadgen at 16 connections, samples Herald with
+# `perf record` meanwhile, and prints
+#   - Herald's own CPU time per event (utime + stime from /proc, over the events accepted), and
+#   - the share of samples per part (HTTP, JSON, SQLite, dispatch/transport, curl, logging,
+#     metrics, allocation, kernel, other), classified by symbol and library name.
+# Figures, not a test; run it on a quiet machine.  bench/profile.sh [build-dir] [seconds]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+seconds=${2:-10}
+command -v perf >/dev/null || { echo "profile: needs perf (apt-get install linux-perf)" >&2; exit 1; }
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+fail_log() { echo "profile: herald did not start:" >&2; cat "$work/herald.log" >&2; exit 1; }
+wait_file() { for _ in $(seq 1 200); do [ -s "$1" ] && return 0; sleep 0.05; done; echo "timeout waiting for $1" >&2; return 1; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+"$build/bin/fake-channels" --port 0 --port-file "$work/fake.port" 2>"$work/fake.log" & pids+=($!)
+wait_file "$work/fake.port"
+printf 'bench-secret' > "$work/source-secret"
+# Team files reach only their own variables (BENCH_* for team bench).
+export BENCH_SINK_URL="http://127.0.0.1:$(cat "$work/fake.port")/webhook/bench"
+mkdir -p "$work/routing"
+cat > "$work/routing/bench.yaml" <<YAML
+version: 1
+team: bench
+services: ["svc-*"]
+channels:
+  - name: sink
+    type: webhook
+    settings:
+      url: \${env:BENCH_SINK_URL}
+YAML
+cat > "$work/herald.yaml" <<YAML
+version: 1
+listeners:
+  intake: {address: 127.0.0.1, port: 0}
+  admin: {address: 127.0.0.1, port: 0}
+storage: {path: $work/herald.db}
+limits: {max_pending_jobs: 1000000}
+sources:
+  - name: bench
+    auth: hmac
+    secrets: ["\${file:$work/source-secret}"]
+plugins: {directory: $PWD/$build/plugins}
+routing: {directory: routing}
+destinations: {allow_http: true, hosts: {webhook: [127.0.0.1]}}
+YAML
+"$build/bin/herald" serve --config "$work/herald.yaml" --port-file "$work/herald.port" 2>"$work/herald.log" &
+herald=$!
+pids+=($herald)
+wait_file "$work/herald.port" || fail_log
+port=$(grep '^intake=' "$work/herald.port" | cut -d= -f2)
+sleep 1
+
+ticks_per_s=$(getconf CLK_TCK)
+delivered() {
+  python3 - "$work/herald.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+print(db.execute("select count(*) from jobs where state = 'delivered'").fetchone()[0])
+PY
+}
+drained() {
+  for _ in $(seq 1 600); do
+    [ "$(python3 -c "import sqlite3,sys; print(sqlite3.connect('file:$work/herald.db?mode=ro', uri=True).execute(\"select count(*) from jobs where state in ('pending','retry')\").fetchone()[0])")" = 0 ] && return 0
+    sleep 0.1
+  done
+}
+
+# 1. CPU per event, without the profiler's own overhead.
+echo "== $seconds s at 16 connections"
+before=$(cpu_ticks "$herald")
+"$build/bin/herald_loadgen" --port "$port" --secret bench-secret --concurrency 16 --seconds "$seconds" --prefix a
+drained
+after=$(cpu_ticks "$herald")
+python3 - "$before" "$after" "$ticks_per_s" "$(delivered)" <<'PY'
+import sys
+before, after, hz, events = map(int, sys.argv[1:])
+cpu_s = (after - before) / hz
+print(f"Herald CPU: {cpu_s:.2f} s for {events} accepted-and-delivered events = "
+      f"{cpu_s / max(events, 1) * 1e6:.0f} µs per event")
+PY
+
+# 2. The same load again, sampled.
+echo "== the same under perf record"
+perf record -F 999 -g -p "$herald" -o "$work/perf.data" -- sleep "$((seconds + 2))" 2>"$work/perf.log" &
+perf_pid=$!
+"$build/bin/herald_loadgen" --port "$port" --secret bench-secret --concurrency 16 --seconds "$seconds" --prefix b \
+  >/dev/null
+wait "$perf_pid" || true
+
+# Self time per symbol (no children), then grouped into parts.
+perf report -i "$work/perf.data" --no-children --sort dso,symbol --stdio 2>/dev/null \
+  | grep -E '^\s+[0-9.]+%' > "$work/symbols.txt" || true
+python3 - "$work/symbols.txt" <<'PY'
+import re, sys
+parts = [
+    ("SQLite (store, fsync)", r"sqlite3|libsqlite"),
+    ("HTTP server (Beast/Asio)", r"beast|asio|http_server|HttpServer"),
+    ("JSON (Boost.JSON)", r"boost::json|json::|libboost_json"),
+    ("curl / TLS / transport", r"curl|libcurl|CurlTransport|ssl|libcrypto|nghttp"),
+    ("dispatch", r"Dispatcher|dispatch"),
+    ("plugins (render, classify)", r"\.so\b.*(slack|teams|pagerduty|webhook)|herald_plugin"),
+    ("logging", r"spdlog|fmt::"),
+    ("metrics", r"Metrics|metrics"),
+    ("allocation", r"malloc|free|_int_|operator new|operator delete|cfree"),
+    ("kernel", r"\[kernel|\[k\]"),
+]
+totals = {name: 0.0 for name, _ in parts}
+other = 0.0
+for line in open(sys.argv[1]):
+    m = re.match(r"\s+([0-9.]+)%\s+(.*)", line)
+    if not m:
+        continue
+    share, rest = float(m.group(1)), m.group(2)
+    for name, pattern in parts:
+        if re.search(pattern, rest):
+            totals[name] += share
+            break
+    else:
+        other += share
+print("share of Herald's CPU samples, by part:")
+for name, _ in parts:
+    print(f"  {name:28s} {totals[name]:5.1f}%")
+print(f"  {'other':28s} {other:5.1f}%")
+PY
+echo "top symbols (self time):"
+head -15 "$work/symbols.txt" | sed -E 's/ {2,}/ /g; s/ - +- *$//' | cut -c1-120
