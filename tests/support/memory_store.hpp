@@ -28,14 +28,16 @@ class MemoryStore final : public Store {
         std::map<std::pair<std::string, std::string>, std::string> receipts;
         int64_t next_job = 1;
         int fail_next_commits = 0;  // tests: that many commits throw StoreError
+        bool unwritable = false;    // tests: every commit and probe throws until cleared
+        int probes = 0;
         int commits = 0;
     };
 
     std::vector<IngestOutcome> commit(const std::vector<IngestItem>& items,
                                       const std::vector<JobUpdate>& updates) override {
         std::lock_guard lock(d_->mutex);
-        if (d_->fail_next_commits > 0) {
-            --d_->fail_next_commits;
+        if (d_->fail_next_commits > 0 || d_->unwritable) {
+            if (!d_->unwritable) --d_->fail_next_commits;
             throw StoreError("disk full (simulated)");
         }
         ++d_->commits;
@@ -55,6 +57,12 @@ class MemoryStore final : public Store {
             out.push_back(open);
         }
         return out;
+    }
+
+    void probe(int64_t) override {
+        std::lock_guard lock(d_->mutex);
+        ++d_->probes;
+        if (d_->unwritable) throw StoreError("disk full (simulated)");
     }
 
     size_t prune_finished(int64_t older_than_ms) override {

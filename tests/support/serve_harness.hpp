@@ -81,7 +81,7 @@ class ServeHarness {
             "version: 1\nlisteners:\n  intake:\n    address: 127.0.0.1\n    port: " + std::to_string(intake_port_) +
                 "\n"
                 "  admin:\n    address: 127.0.0.1\n    port: 0\n" +
-                admin_token_line_ + "storage:\n  path: " + (dir_.path() / "herald.db").string() +
+                admin_token_line_ + "storage:\n  path: " + storage_path().string() +
                 "\nsources:\n  - name: ci\n    auth: hmac\n" + source_extra_ + "    secrets:\n      - " +
                 secret("source", kSourceSecret) +
                 "\n  - name: bot\n    auth: bearer\n"
@@ -122,6 +122,12 @@ class ServeHarness {
 
     // More sources, as YAML list items indented by two spaces (set before write_host_config).
     void add_sources(const std::string& items) { extra_sources_ += items; }
+    // The SQLite file somewhere else than the temporary directory (set before write_host_config).
+    void set_storage_path(std::filesystem::path path) { storage_path_ = std::move(path); }
+    std::filesystem::path storage_path() const {
+        return storage_path_.empty() ? dir_.path() / "herald.db" : storage_path_;
+    }
+
     // A fixed intake port instead of an ephemeral one (set before write_host_config).
     void set_intake_port(int port) { intake_port_ = port; }
 
@@ -175,7 +181,7 @@ class ServeHarness {
     std::vector<JobRow> jobs() {
         std::vector<JobRow> rows;
         sqlite3* db = nullptr;
-        if (sqlite3_open_v2((dir_.path() / "herald.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+        if (sqlite3_open_v2(storage_path().c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
             sqlite3_close(db);
             return rows;
         }
@@ -230,6 +236,7 @@ class ServeHarness {
     std::string source_extra_;
     std::string extra_sources_;
     int intake_port_ = 0;
+    std::filesystem::path storage_path_;
     mutable std::mutex urls_mutex_;
     std::vector<std::string> extra_args_;
     std::vector<std::string> command_prefix_;

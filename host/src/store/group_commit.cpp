@@ -8,7 +8,8 @@
 
 namespace herald {
 
-GroupCommitter::GroupCommitter(Store& store, size_t max_batch) : store_(store), max_batch_(max_batch) {}
+GroupCommitter::GroupCommitter(Store& store, size_t max_batch, std::chrono::milliseconds probe_interval)
+    : store_(store), max_batch_(max_batch), probe_interval_(probe_interval) {}
 
 GroupCommitter::~GroupCommitter() { stop(); }
 
@@ -93,10 +94,23 @@ void GroupCommitter::run() {
 // batch (at most max_batch events; every update) into `batch`. False when stopping and done.
 bool GroupCommitter::next_batch(Batch& batch) {
     std::unique_lock lock(mutex_);
-    wake_.wait(lock, [&] {
+    const auto has_work = [&] {
         return stopping_ || !items_.empty() || !updates_.empty() || !batch.updates.empty() || prune_before_ms_ > 0 ||
                !ops_.empty();
-    });
+    };
+    while (!has_work()) {
+        if (healthy_.load()) {
+            wake_.wait(lock, has_work);
+            break;
+        }
+        // Unhealthy and idle: intake refuses events while the store is unhealthy, so nothing
+        // else would try it again. Probe it, so the host recovers on its own once it can write.
+        if (!wake_.wait_for(lock, probe_interval_, has_work)) {
+            lock.unlock();
+            probe();
+            lock.lock();
+        }
+    }
     run_operations(lock);
     if (stopping_ && items_.empty() && updates_.empty() && batch.updates.empty()) {
         spdlog::info("store: {} commits carried {} events and {} job updates", commits_, events_total_, updates_total_);
@@ -168,6 +182,18 @@ bool GroupCommitter::commit(Batch& batch) {
     }
     batch.items.clear();
     return true;
+}
+
+void GroupCommitter::probe() {
+    try {
+        store_.probe(
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+                .count());
+    } catch (const StoreError& e) {
+        spdlog::debug("store: still not writable: {}", e.what());
+        return;
+    }
+    if (!healthy_.exchange(true)) spdlog::info("store: writable again");
 }
 
 std::shared_ptr<const EventRecord> GroupCommitter::accepted_record(const IngestItem& item,

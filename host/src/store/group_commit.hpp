@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -34,7 +35,8 @@ class GroupCommitter final : public JobUpdateSink {
     using Result = std::variant<IngestOutcome, std::string>;  // outcome, or why the store failed
     using Done = std::function<void(Result)>;
 
-    GroupCommitter(Store& store, size_t max_batch = 1024);
+    GroupCommitter(Store& store, size_t max_batch = 1024,
+                   std::chrono::milliseconds probe_interval = std::chrono::milliseconds(1000));
     ~GroupCommitter() override;
 
     void set_sink(NewJobSink* sink) { sink_ = sink; }
@@ -61,10 +63,12 @@ class GroupCommitter final : public JobUpdateSink {
     bool next_batch(Batch& batch);
     void run_operations(std::unique_lock<std::mutex>& lock);
     bool commit(Batch& batch);
+    void probe();
     static std::shared_ptr<const EventRecord> accepted_record(const IngestItem& item, const IngestOutcome& outcome);
 
     Store& store_;
     const size_t max_batch_;
+    const std::chrono::milliseconds probe_interval_;  // while unhealthy and idle
     NewJobSink* sink_ = nullptr;
     std::mutex mutex_;
     std::condition_variable wake_;

@@ -73,6 +73,13 @@ CREATE TABLE receipts (
   PRIMARY KEY (destination_hash, deployment_id)
 );
 )SQL",
+    // 2: one row the writer rewrites to learn whether the disk takes commits again.
+    R"SQL(
+CREATE TABLE store_probe (
+  id    INTEGER PRIMARY KEY CHECK (id = 1),
+  at_ms INTEGER NOT NULL
+);
+)SQL",
 };
 
 }  // namespace herald::sqlite

@@ -150,6 +150,22 @@ class SqliteStore final : public Store {
         return outcomes;
     }
 
+    void probe(int64_t now_ms) override {
+        db_.exec("BEGIN IMMEDIATE");
+        try {
+            Stmt write(db_, "INSERT OR REPLACE INTO store_probe (id, at_ms) VALUES (1, ?)");
+            write.bind(1, now_ms).run();
+            db_.exec("COMMIT");
+        } catch (...) {
+            try {
+                db_.exec("ROLLBACK");
+            } catch (...) {
+                // The original error is the one worth reporting.
+            }
+            throw;
+        }
+    }
+
     std::vector<OpenJob> open_jobs() override {
         db_.exec("UPDATE jobs SET state = 'pending' WHERE state = 'in_flight'");
         Stmt select(db_, (std::string("SELECT ") + sqlite::kOpenJobColumns +

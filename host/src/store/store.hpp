@@ -194,6 +194,10 @@ class Store {
     // Deletes finished work older than the cut-off (never open or dead jobs). Returns rows removed.
     virtual size_t prune_finished(int64_t older_than_ms) = 0;
 
+    // Writes and syncs one small record: whether a commit would succeed now. Throws StoreError
+    // when it would not (disk full, read-only, I/O error). Used to notice recovery while idle.
+    virtual void probe(int64_t now_ms) = 0;
+
     // Dead jobs back to pending: attempts reset, history kept. Returns the jobs now open
     // (ids that are not dead are ignored).
     virtual std::vector<OpenJob> replay_dead(const std::vector<int64_t>& job_ids, int64_t now_ms) = 0;

@@ -8,6 +8,7 @@
 #include "store/group_commit.hpp"
 #include "support/memory_store.hpp"
 #include "support/process.hpp"
+#include "support/temp_dir.hpp"
 
 namespace herald {
 namespace {
@@ -112,6 +113,41 @@ TEST(GroupCommit, AFailedCommitRefusesItsEventsButKeepsJobOutcomesForTheNextTry)
     committer.stop();
     EXPECT_EQ(store.data().jobs.at(accepted.jobs[0].id).state, JobState::delivered);
     EXPECT_TRUE(committer.healthy());
+}
+
+TEST(GroupCommit, AnUnwritableStoreIsProbedAndRecoversWithoutNewWork) {
+    using namespace std::chrono_literals;
+    test::MemoryStore store;
+    GroupCommitter committer(store, 1024, 20ms);
+    committer.start();
+    {
+        std::lock_guard lock(store.data().mutex);
+        store.data().unwritable = true;
+    }
+    ASSERT_TRUE(std::holds_alternative<std::string>(submit_and_wait(committer, item("e1"))));
+    EXPECT_FALSE(committer.healthy());
+    // While it stays unwritable the probes fail and the committer stays unhealthy.
+    ASSERT_TRUE(test::wait_until(
+        [&] {
+            std::lock_guard lock(store.data().mutex);
+            return store.data().probes >= 3;
+        },
+        5s));
+    EXPECT_FALSE(committer.healthy());
+    // Space is back: with nothing submitted and no outcome pending, the probe notices.
+    {
+        std::lock_guard lock(store.data().mutex);
+        store.data().unwritable = false;
+    }
+    EXPECT_TRUE(test::wait_until([&] { return committer.healthy(); }, 5s));
+    EXPECT_TRUE(std::holds_alternative<IngestOutcome>(submit_and_wait(committer, item("e2"))));
+    committer.stop();
+}
+
+TEST(StoreProbe, SqliteProbeWritesAndSucceedsOnAWritableStore) {
+    test::TempDir dir;
+    auto store = open_sqlite_store((dir.path() / "h.db").string());
+    EXPECT_NO_THROW(store->probe(1234));
 }
 
 }  // namespace
