@@ -22,6 +22,10 @@ bool EventFilter::matches(const DeployEvent& event) const {
         })) {
         return false;
     }
+    if (!rollback.empty() &&
+        rollback.count(event.rollback_status.empty() ? std::string("none") : event.rollback_status) == 0) {
+        return false;
+    }
     return std::all_of(labels.begin(), labels.end(), [&](const LabelMatch& m) {
         const auto it = event.labels.find(m.key);
         return it != event.labels.end() && glob_match(m.pattern, it->second);

@@ -47,6 +47,7 @@ struct EventFilter {
     std::set<DeployStatus> statuses;        // empty: every status
     std::vector<std::string> environments;  // globs; empty: every environment
     std::vector<LabelMatch> labels;         // all must match
+    std::set<std::string> rollback;         // rollback.status values, "none" when absent; empty: any
 
     bool matches(const DeployEvent& event) const;
 };

@@ -1,4 +1,5 @@
 #include "config/config_reading.hpp"
+#include <algorithm>
 
 #include "common/bounded_file.hpp"
 #include "config/config_loader.hpp"
@@ -81,6 +82,19 @@ EventFilter read_event_filter(MapReader& map, std::set<DeployStatus> default_sta
         if (all) filter.statuses.clear();
     }
     if (auto envs = map.string_list("environments")) filter.environments = *envs;
+    if (auto rollback = map.string_list("rollback")) {
+        const std::vector<std::string> names = {"none", "not_attempted", "in_progress", "succeeded", "failed"};
+        for (const auto& r : *rollback) {
+            if (std::find(names.begin(), names.end(), r) != names.end()) {
+                filter.rollback.insert(r);
+                continue;
+            }
+            std::string message =
+                "rollback: unknown rollback status '" + r + "' (none, not_attempted, in_progress, succeeded, failed)";
+            if (auto hint = did_you_mean(r, names); !hint.empty()) message += "; did you mean '" + hint + "'?";
+            map.diagnostics().error(map.mark("rollback"), message);
+        }
+    }
     const YAML::Node labels = map.node("labels");
     if (labels.IsDefined() && !labels.IsNull()) {
         if (!labels.IsMap()) {

@@ -34,7 +34,7 @@ std::unique_ptr<ChannelConfig> read_channel(const YAML::Node& node, const std::s
                                             const std::set<DeployStatus>& default_statuses, Context& ctx) {
     MapReader map(node, file, ctx.d, "channel");
     if (!map.ok()) return nullptr;
-    map.allow_only({"name", "type", "settings", "statuses", "environments", "labels", "delivery"});
+    map.allow_only({"name", "type", "settings", "statuses", "environments", "labels", "rollback", "delivery"});
     auto channel = std::make_unique<ChannelConfig>();
     channel->team = team;
     channel->at = map.self_mark();
@@ -201,7 +201,7 @@ void read_team_file(const std::filesystem::path& path, RoutingConfig& table, std
         for (const auto& node : subscriptions) {
             MapReader sub_map(node, file, ctx.d, "subscription");
             if (!sub_map.ok()) continue;
-            sub_map.allow_only({"name", "channel", "services", "statuses", "environments", "labels"});
+            sub_map.allow_only({"name", "channel", "services", "statuses", "environments", "labels", "rollback"});
             Subscription sub;
             sub.team = team.name;
             sub.at = sub_map.self_mark();

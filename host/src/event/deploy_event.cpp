@@ -233,8 +233,9 @@ ParsedEvent parse_deploy_event(std::string_view body, const EventLimits& limits)
     const std::string run_id = run_id_text(pipeline, check);
 
     if (const json::object* rollback = check.object_at(obj, "rollback")) {
-        check.one_of(check.string_at(*rollback, "rollback", "status", 32), "rollback.status",
-                     {"not_attempted", "in_progress", "succeeded", "failed"});
+        const json::string* rollback_status = check.string_at(*rollback, "rollback", "status", 32);
+        check.one_of(rollback_status, "rollback.status", {"not_attempted", "in_progress", "succeeded", "failed"});
+        if (rollback_status != nullptr) event.rollback_status = std::string(*rollback_status);
         check.identifier(check.string_at(*rollback, "rollback", "to_version", field_max), "rollback", "to_version");
     }
     if (const json::object* failure = check.object_at(obj, "failure")) {

@@ -31,7 +31,8 @@ struct DeployEvent {
     std::string environment;
     DeployStatus status = DeployStatus::started;
     std::string version;
-    std::string team;  // empty: ownership comes from config
+    std::string team;             // empty: ownership comes from config
+    std::string rollback_status;  // rollback.status, or empty
     std::map<std::string, std::string> labels;
     int64_t started_at_ms = 0;   // 0 when the event gives no started_at
     int64_t finished_at_ms = 0;  // 0 when the event gives no finished_at

@@ -132,3 +132,68 @@ TEST_F(Router, EnvironmentFilters) {
 
 }  // namespace
 }  // namespace herald
+
+namespace herald {
+namespace {
+
+// Routing by rollback outcome: SRE is paged only when a production failure did not roll back.
+TEST(RollbackRouting, SubscriptionsAndChannelsCanFilterOnTheRollbackOutcome) {
+    test::TempDir dir;
+    dir.write("routing/sre.yaml",
+              "version: 1\nteam: sre\nservices: []\nchannels:\n"
+              "  - name: pager\n    type: webhook\n    settings: {url: 'https://h/pager'}\n"
+              "subscriptions:\n  - name: stuck-failures\n    channel: pager\n    services: ['*']\n"
+              "    rollback: [failed, not_attempted, none]\n");
+    dir.write("routing/web.yaml",
+              "version: 1\nteam: web\nservices: [web]\nchannels:\n"
+              "  - name: hook\n    type: webhook\n    settings: {url: 'https://h/web'}\n"
+              "    rollback: [succeeded]\n");
+    const auto host_file = dir.write("herald.yaml",
+                                     "version: 1\nrouting:\n  directory: routing\n"
+                                     "destinations: {hosts: {webhook: [h]}}\n");
+    LoadOptions options;
+    options.allow_literal_secrets = true;
+    Diagnostics d;
+    const HostConfig host = load_host_config(host_file, options, d);
+    const RoutingTable table = load_routing(dir.path() / "routing", &host, test::real_plugins(), options, d);
+    for (const auto& f : d.findings()) {
+        if (f.severity == Severity::error) ADD_FAILURE() << f.text();
+    }
+    auto destinations = [&](const std::string& rollback) {
+        DeployEvent e;
+        e.id = "e";
+        e.service = "web";
+        e.environment = "production";
+        e.status = DeployStatus::failed;
+        e.rollback_status = rollback;
+        std::vector<std::string> out;
+        for (const auto& dest : table.route(e)) out.push_back(dest.channel->team + "/" + dest.channel->name);
+        return out;
+    };
+    EXPECT_THAT(destinations("succeeded"), ElementsAre("web/hook"));
+    EXPECT_THAT(destinations("failed"), ElementsAre("sre/pager"));
+    EXPECT_THAT(destinations(""), ElementsAre("sre/pager"));
+    EXPECT_THAT(destinations("in_progress"), IsEmpty());
+}
+
+TEST(RollbackRouting, UnknownRollbackValuesAreFindings) {
+    test::TempDir dir;
+    dir.write("routing/web.yaml",
+              "version: 1\nteam: web\nservices: [web]\nchannels:\n"
+              "  - name: hook\n    type: webhook\n    settings: {url: 'https://h/web'}\n"
+              "    rollback: [succeded]\n");
+    LoadOptions options;
+    options.allow_literal_secrets = true;
+    Diagnostics d;
+    load_routing(dir.path() / "routing", nullptr, test::real_plugins(), options, d);
+    bool found = false;
+    for (const auto& f : d.findings()) {
+        found |= f.message ==
+                 "rollback: unknown rollback status 'succeded' (none, not_attempted, in_progress, succeeded, failed); "
+                 "did you mean 'succeeded'?";
+    }
+    EXPECT_TRUE(found);
+}
+
+}  // namespace
+}  // namespace herald
