@@ -8,6 +8,7 @@
 # Figures, not a test; run it on a quiet machine.  bench/profile.sh [build-dir] [seconds]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/bench-config.sh
 build=${1:-build}
 seconds=${2:-10}
 command -v perf >/dev/null || { echo "profile: needs perf (apt-get install linux-perf)" >&2; exit 1; }
@@ -21,35 +22,7 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 "$build/bin/fake-channels" --port 0 --port-file "$work/fake.port" 2>"$work/fake.log" & pids+=($!)
 wait_file "$work/fake.port"
-printf 'bench-secret' > "$work/source-secret"
-# Team files reach only their own variables (BENCH_* for team bench).
-export BENCH_SINK_URL="http://127.0.0.1:$(cat "$work/fake.port")/webhook/bench"
-mkdir -p "$work/routing"
-cat > "$work/routing/bench.yaml" <<YAML
-version: 1
-team: bench
-services: ["svc-*"]
-channels:
-  - name: sink
-    type: webhook
-    settings:
-      url: \${env:BENCH_SINK_URL}
-YAML
-cat > "$work/herald.yaml" <<YAML
-version: 1
-listeners:
-  intake: {address: 127.0.0.1, port: 0}
-  admin: {address: 127.0.0.1, port: 0}
-storage: {path: $work/herald.db}
-limits: {max_pending_jobs: 1000000}
-sources:
-  - name: bench
-    auth: hmac
-    secrets: ["\${file:$work/source-secret}"]
-plugins: {directory: $PWD/$build/plugins}
-routing: {directory: routing}
-destinations: {allow_http: true, hosts: {webhook: [127.0.0.1]}}
-YAML
+write_bench_config "$work" "$build" "$(cat "$work/fake.port")"
 "$build/bin/herald" serve --config "$work/herald.yaml" --port-file "$work/herald.port" 2>"$work/herald.log" &
 herald=$!
 pids+=($herald)

@@ -6,6 +6,7 @@
 #   bench/run-pipeline.sh [build-dir]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/bench-config.sh
 build=${1:-build}
 work=$(mktemp -d)
 pids=()
@@ -24,42 +25,7 @@ wait_drained() { for _ in $(seq 1 1200); do [ "$(open_jobs)" = "0" ] && return 0
 
 "$build/bin/fake-channels" --port 0 --port-file "$work/fake.port" 2>"$work/fake.log" & pids+=($!)
 wait_file "$work/fake.port"; fake=$(cat "$work/fake.port")
-printf 'bench-secret' > "$work/source-secret"
-# Team files reach only their own variables (BENCH_* for team bench).
-export BENCH_SINK_URL="http://127.0.0.1:$fake/webhook/bench"
-mkdir -p "$work/routing"
-cat > "$work/routing/bench.yaml" <<YAML
-version: 1
-team: bench
-services: ["svc-*"]
-channels:
-  - name: sink
-    type: webhook
-    settings:
-      url: \${env:BENCH_SINK_URL}
-YAML
-cat > "$work/herald.yaml" <<YAML
-version: 1
-listeners:
-  intake: {address: 127.0.0.1, port: 0}
-  admin: {address: 127.0.0.1, port: 0}
-storage:
-  path: $work/herald.db
-limits:
-  max_pending_jobs: 1000000
-sources:
-  - name: bench
-    auth: hmac
-    secrets: ["\${file:$work/source-secret}"]
-plugins:
-  directory: $PWD/$build/plugins
-routing:
-  directory: routing
-destinations:
-  allow_http: true
-  hosts:
-    webhook: [127.0.0.1]
-YAML
+write_bench_config "$work" "$build" "$fake"
 
 start_herald() {
   rm -f "$work/herald.port"

@@ -4,11 +4,11 @@
 
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
-#include <charconv>
 #include <variant>
 
 #include "admin/dlq_query.hpp"
 #include "admin/events_query.hpp"
+#include "admin/whole_number.hpp"
 
 #include "common/sha256.hpp"
 
@@ -51,13 +51,6 @@ json::object job_json(const JobView& j, bool with_history) {
         o["history"] = std::move(history);
     }
     return o;
-}
-
-std::optional<int64_t> to_int(std::string_view text) {
-    int64_t v = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
-    return v;
 }
 
 HttpResponseMessage reload_response(const ReloadResult& r) {
@@ -224,7 +217,7 @@ HttpResponseMessage AdminHandler::replay_matching(const boost::urls::params_view
 HttpResponseMessage AdminHandler::dead_letter_entry(std::string rest, http::verb method) {
     const bool is_replay = rest.size() > 7 && rest.substr(rest.size() - 7) == "/replay";
     if (is_replay) rest.resize(rest.size() - 7);
-    const auto id = to_int(rest);
+    const auto id = whole_number(rest);
     if (!id) return error(http::status::not_found, "no such dead-letter entry");
     const auto not_dead = [&] {
         return error(http::status::not_found, "job " + rest + " is not in the dead-letter queue");

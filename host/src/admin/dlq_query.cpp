@@ -1,19 +1,12 @@
 #include "admin/dlq_query.hpp"
 
-#include <charconv>
 #include <chrono>
 
+#include "admin/whole_number.hpp"
 #include "event/rfc3339.hpp"
 
 namespace herald {
 namespace {
-
-std::optional<int64_t> to_int(std::string_view text) {
-    int64_t v = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
-    return v;
-}
 
 int64_t now_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -44,11 +37,11 @@ std::variant<DlqQuery, std::string> read_dlq_query(const boost::urls::params_vie
             }
             q.filter.since_ms = *since;
         } else if (key == "after" && !for_replay) {
-            const auto after = to_int(value);
+            const auto after = whole_number(value);
             if (!after || *after < 0) return Result(std::in_place_index<1>, "after: must be a job id (0 or more)");
             q.filter.after_id = *after;
         } else if (key == "limit" && !for_replay) {
-            const auto limit = to_int(value);
+            const auto limit = whole_number(value);
             if (!limit || *limit < 1 || *limit > 1000) {
                 return Result(std::in_place_index<1>, "limit: must be a whole number from 1 to 1000");
             }

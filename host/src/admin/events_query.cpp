@@ -1,21 +1,10 @@
 #include "admin/events_query.hpp"
 
-#include <charconv>
-
+#include "admin/whole_number.hpp"
 #include "event/deploy_event.hpp"
 #include "event/rfc3339.hpp"
 
 namespace herald {
-namespace {
-
-std::optional<int64_t> to_int(std::string_view text) {
-    int64_t v = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
-    return v;
-}
-
-}  // namespace
 
 std::variant<EventListFilter, std::string> read_events_query(const boost::urls::params_view& params, int64_t now_ms) {
     using Result = std::variant<EventListFilter, std::string>;
@@ -41,11 +30,11 @@ std::variant<EventListFilter, std::string> read_events_query(const boost::urls::
             }
             f.since_ms = *since;
         } else if (key == "before") {
-            const auto before = to_int(value);
+            const auto before = whole_number(value);
             if (!before || *before < 1) return Result(std::in_place_index<1>, "before: an event's seq (1 or more)");
             f.before_seq = *before;
         } else if (key == "limit") {
-            const auto limit = to_int(value);
+            const auto limit = whole_number(value);
             if (!limit || *limit < 1 || *limit > 1000) return Result(std::in_place_index<1>, "limit: 1 to 1000");
             f.limit = static_cast<int>(*limit);
         } else {

@@ -6,7 +6,6 @@
 
 namespace herald {
 namespace json = boost::json;
-using sources::at;
 using sources::first_of;
 using sources::put_if;
 using sources::text_at;

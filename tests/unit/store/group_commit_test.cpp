@@ -2,6 +2,7 @@
 // submitters sharing one commit, new jobs handed on in acceptance order, and no outcome lost
 // when a commit fails.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <future>
 
@@ -148,6 +149,15 @@ TEST(StoreProbe, SqliteProbeWritesAndSucceedsOnAWritableStore) {
     test::TempDir dir;
     auto store = open_sqlite_store((dir.path() / "h.db").string());
     EXPECT_NO_THROW(store->probe(1234));
+    store.reset();
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open_v2((dir.path() / "h.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    sqlite3_prepare_v2(db, "SELECT at_ms FROM store_probe WHERE id = 1", -1, &stmt, nullptr);
+    ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);  // the probe wrote and committed its row
+    EXPECT_EQ(sqlite3_column_int64(stmt, 0), 1234);
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
 }
 
 }  // namespace
