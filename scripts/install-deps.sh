@@ -7,8 +7,8 @@ packages=(
   build-essential cmake ninja-build pkg-config clang clang-format libclang-rt-14-dev
   libboost1.81-dev libboost-json1.81-dev libboost-filesystem1.81-dev libboost-url1.81-dev
   libyaml-cpp-dev libcurl4-openssl-dev libssl-dev libspdlog-dev libfmt-dev
-  libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev
-  curl python3 python3-jsonschema sqlite3 systemd
+  libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev libkainjow-mustache-dev
+  curl python3 python3-jsonschema sqlite3 systemd chromium
 )
 
 missing=()
@@ -45,11 +45,22 @@ install_k8s_check() {
     echo "herald: npm is missing (the Kubernetes manifest test needs Node.js and npm)" >&2
   fi
 }
+install_ui_check() {
+  # The web view test drives Debian's chromium with npm's puppeteer-core (no browser download).
+  [ -d tools/ui-check/node_modules/puppeteer-core ] && return 0
+  if command -v npm >/dev/null; then
+    (cd tools/ui-check && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error) ||
+      echo "herald: npm could not install tools/ui-check (the web view test will fail)" >&2
+  else
+    echo "herald: npm is missing (the web view test needs Node.js and npm)" >&2
+  fi
+}
 cd "$(dirname "$0")/.."
 
 if [ ${#missing[@]} -eq 0 ]; then
   install_promtool
   install_k8s_check
+  install_ui_check
   exit 0
 fi
 
@@ -65,3 +76,4 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
 install_promtool
 install_k8s_check
+install_ui_check

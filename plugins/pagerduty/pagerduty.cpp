@@ -190,16 +190,29 @@ class PagerDutyChannel {
         return hs::truncate(source_.empty() ? e.service() : std::string_view(source_), kSourceChars);
     }
 
-    static json::array links(const hs::EventView& e) {
+    static json::array links(const hs::EventView& e, const hs::CustomMessage& custom) {
         json::array out;
-        if (const auto url = e.get("pipeline.url"); !url.empty())
+        if (const auto url = e.get("pipeline.url"); !url.empty() && custom.shows("pipeline"))
             out.push_back({{"href", url}, {"text", "Pipeline log"}});
-        if (const auto url = e.get("commit.url"); !url.empty()) out.push_back({{"href", url}, {"text", "Commit"}});
+        if (const auto url = e.get("commit.url"); !url.empty() && custom.shows("commit"))
+            out.push_back({{"href", url}, {"text", "Commit"}});
+        for (const auto& link : custom.links) out.push_back({{"href", link.url}, {"text", link.text}});
         return out;
     }
 
-    static json::object details(const hs::EventView& e, const herald::Event& ctx) {
+    // The channel's message customisation; PagerDuty has no mentions, so they are refused.
+    static hs::CustomMessage custom_of(const herald::Event& ctx) {
+        hs::CustomMessage custom(ctx.message_json);
+        if (!custom.mentions.empty()) {
+            throw std::runtime_error("PagerDuty has no mentions: leave `mentions` out of this channel's message");
+        }
+        return custom;
+    }
+
+    static json::object details(const hs::EventView& e, const herald::Event& ctx, const hs::CustomMessage& custom) {
         json::object d;
+        put_if(d, "summary", custom.summary);
+        for (const auto& f : custom.fields) put_if(d, f.name, f.value);
         put_if(d, "duration", hs::deploy_duration(e));
         put_if(d, "unrouted", hs::unrouted_note(e, ctx));
         for (const char* path :
@@ -209,46 +222,57 @@ class PagerDutyChannel {
         }
         put_if(d, "failure.reason", hs::truncate(e.get("failure.reason"), kReasonChars));
         put_if(d, "rollback", hs::rollback_summary(e));
-        const auto labels = e.labels();
-        if (!labels.empty()) {
-            json::object l;
-            for (const auto& [k, v] : labels) l[k] = v;
-            d["labels"] = std::move(l);
+        json::object l;
+        for (const auto& [k, v] : e.labels()) {
+            if (custom.labels && std::find(custom.labels->begin(), custom.labels->end(), k) == custom.labels->end())
+                continue;
+            l[k] = v;
         }
+        if (!l.empty() && custom.shows("labels")) d["labels"] = std::move(l);
         return d;
     }
 
     json::object trigger(const hs::EventView& e, const herald::Event& ctx, hs::Kind kind) const {
-        std::string summary = hs::headline(e, kind);
-        if (const auto stage = e.get("failure.stage"); !stage.empty()) summary += " at " + std::string(stage);
-        if (const std::string rollback = hs::rollback_summary(e); !rollback.empty()) summary += " (" + rollback + ")";
+        const hs::CustomMessage custom = custom_of(ctx);
+        std::string summary = custom.title;
+        if (summary.empty()) {
+            summary = hs::headline(e, kind);
+            if (const auto stage = e.get("failure.stage"); !stage.empty()) summary += " at " + std::string(stage);
+            if (const std::string rollback = hs::rollback_summary(e); !rollback.empty()) {
+                summary += " (" + rollback + ")";
+            }
+        }
         json::object payload{{"summary", hs::truncate(summary, kSummaryChars)},
                              {"source", source_for(e)},
                              {"severity", severity_of_failure(e)},
                              {"component", e.service()},
                              {"group", e.environment()},
                              {"class", "deploy"},
-                             {"custom_details", details(e, ctx)}};
+                             {"custom_details", details(e, ctx, custom)}};
         put_if(payload, "timestamp", e.get("finished_at"));
         json::object body{{"routing_key", routing_key_},
                           {"event_action", "trigger"},
                           {"dedup_key", dedup_key(e)},
                           {"payload", std::move(payload)},
                           {"client", "Herald"}};
-        if (auto l = links(e); !l.empty()) body["links"] = std::move(l);
+        if (auto l = links(e, custom); !l.empty()) body["links"] = std::move(l);
         if (const auto url = e.get("pipeline.url"); !url.empty()) body["client_url"] = url;
         return body;
     }
 
     json::object change_event(const hs::EventView& e, const herald::Event& ctx, hs::Kind kind) const {
-        std::string summary = hs::headline(e, kind);
-        if (const auto v = e.get("version"); !v.empty()) summary += " (" + std::string(v) + ")";
+        const hs::CustomMessage custom = custom_of(ctx);
+        std::string summary = custom.title;
+        if (summary.empty()) {
+            summary = hs::headline(e, kind);
+            if (const auto v = e.get("version"); !v.empty()) summary += " (" + std::string(v) + ")";
+        }
         json::object payload{{"summary", hs::truncate(summary, kSummaryChars)},
                              {"source", source_for(e)},
-                             {"custom_details", details(e, ctx)}};
+                             {"custom_details", details(e, ctx, custom)}};
         put_if(payload, "timestamp", e.get("finished_at"));
         json::object body{{"routing_key", routing_key_}, {"payload", std::move(payload)}};
-        if (auto l = links(e); !l.empty()) body["links"] = std::move(l);
+        if (auto l = links(e, custom); !l.empty()) body["links"] = std::move(l);
         return body;
     }
 

@@ -1,6 +1,8 @@
-// Slack channel: incoming webhooks (default) or chat.postMessage with a bot token.
-// Renders Block Kit within Slack's documented limits; classifies Slack's answers, including
-// the Web API's HTTP 200 {"ok": false} errors.
+// Slack channel: incoming webhooks (default) or the Web API with a bot token. Renders Block Kit
+// within Slack's documented limits, shaped by the channel's message customisation; classifies
+// Slack's answers, including the Web API's HTTP 200 {"ok": false} errors. In bot mode a
+// deployment has one message: its first event posts it, later ones update it in place
+// (chat.update with the stored ts), and a failure adds a thread reply that notifies.
 #include <herald/plugin_support.hpp>
 
 #include <algorithm>
@@ -24,6 +26,7 @@ constexpr size_t kReasonChars = 1500;
 constexpr size_t kCommitMessageChars = 300;
 constexpr size_t kFallbackTextChars = 500;
 constexpr size_t kMaxFields = 10;
+constexpr size_t kMaxButtons = 5;
 
 // Web API errors worth another try; every other `error` is permanent.
 const std::set<std::string, std::less<>> kTransientApiErrors = {"ratelimited", "rate_limited",   "service_unavailable",
@@ -47,32 +50,52 @@ std::string emoji(hs::Kind kind) {
     return ":grey_question:";
 }
 
-// Slack mrkdwn treats &, < and > as control characters.
+// Event text in mrkdwn: &, < and > are Slack's control characters (mentions, links), so they
+// become entities. Slack has no escape for *, _, ~ and `; a zero-width space before one that
+// could open formatting (at the start or after a space or punctuation) keeps it literal, while
+// an underscore inside a word (payments_api) is left alone.
 std::string escape(std::string_view text) {
     std::string out;
     out.reserve(text.size());
+    char before = ' ';
     for (char c : text) {
-        if (c == '&')
+        const bool opening_position = before == ' ' || before == '\n' || before == '\t' ||
+                                      std::string_view("([{\"'.,:;!?*_~`-").find(before) != std::string_view::npos;
+        if (c == '&') {
             out += "&amp;";
-        else if (c == '<')
+        } else if (c == '<') {
             out += "&lt;";
-        else if (c == '>')
+        } else if (c == '>') {
             out += "&gt;";
-        else
+        } else {
+            if (opening_position && std::string_view("*_~`").find(c) != std::string_view::npos) out += "\u200b";
             out += c;
+        }
+        before = c;
     }
     return out;
 }
 
-json::object mrkdwn(std::string text) { return {{"type", "mrkdwn"}, {"text", std::move(text)}}; }
+// verbatim: Slack does not turn bare URLs or #channel names in event text into links.
+json::object mrkdwn(std::string text) {
+    return {{"type", "mrkdwn"}, {"text", std::move(text)}, {"verbatim", true}};
+}
 
 // Text for inside a ``` block: Slack has no escape for backticks, so a zero-width space after
 // each one keeps the text from closing the block (and reads the same).
 std::string code_block_text(std::string_view text) {
     std::string out;
-    for (char c : escape(text)) {
-        out += c;
-        if (c == '`') out += "\u200b";
+    for (char c : text) {
+        if (c == '&') {
+            out += "&amp;";
+        } else if (c == '<') {
+            out += "&lt;";
+        } else if (c == '>') {
+            out += "&gt;";
+        } else {
+            out += c;
+            if (c == '`') out += "\u200b";
+        }
     }
     return out;
 }
@@ -127,24 +150,37 @@ class SlackChannel {
     herald::Request render(const herald::Event& event) const {
         const hs::EventView e(event.json);
         const hs::Kind kind = hs::kind_of(e, event);
-        json::object message = build_message(e, event, kind);
+        const hs::CustomMessage custom(event.message_json);
+        const std::string mentions = mention_markup(custom, kind);
 
         herald::Request request;
         request.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
-        if (bot_mode()) {
-            request.url = api_url_ + "/chat.postMessage";
-            request.headers.emplace_back("Authorization", "Bearer " + bot_token_);
-            message["channel"] = channel_;
-            // Later messages of one deployment go into the thread of its first message.
-            if (!event.previous_receipt.empty()) {
-                message["thread_ts"] = event.previous_receipt;
-                if (kind == hs::Kind::failed) message["reply_broadcast"] = true;
-            }
-            request.rate_limit_key = "slack:" + channel_;
-        } else {
+        if (!bot_mode()) {
             request.url = webhook_url_;
             if (!channel_.empty()) request.rate_limit_key = "slack:" + channel_;
+            request.body = json::serialize(build_message(e, event, kind, custom, mentions));
+            return request;
         }
+        request.headers.emplace_back("Authorization", "Bearer " + bot_token_);
+        request.rate_limit_key = "slack:" + channel_;
+        json::object message;
+        if (event.step >= 2) {
+            // After a failure updated the deployment's message in place: a thread reply, which
+            // notifies (an edited message does not) and carries the reason.
+            request.url = api_url_ + "/chat.postMessage";
+            message = failure_reply(e, kind, mentions);
+            message["thread_ts"] = event.previous_receipt;
+        } else if (!event.previous_receipt.empty()) {
+            // One message per deployment: later events of the same deployment update it.
+            request.url = api_url_ + "/chat.update";
+            message = build_message(e, event, kind, custom, {});
+            message["ts"] = event.previous_receipt;
+            request.follow_up = kind == hs::Kind::failed;
+        } else {
+            request.url = api_url_ + "/chat.postMessage";
+            message = build_message(e, event, kind, custom, mentions);
+        }
+        message["channel"] = channel_;
         request.body = json::serialize(message);
         return request;
     }
@@ -167,7 +203,14 @@ class SlackChannel {
         if (ec || !body.is_object()) return herald::Classification::retry("unexpected non-JSON answer from Slack");
         const json::object& obj = body.get_object();
         if (const auto* ok = obj.if_contains("ok"); ok != nullptr && ok->is_bool() && ok->get_bool()) {
+            // The deployment's message: a thread reply answers with its parent's thread_ts.
             const auto* ts = obj.if_contains("ts");
+            if (const auto* m = obj.if_contains("message"); m != nullptr && m->is_object()) {
+                if (const auto* parent = m->get_object().if_contains("thread_ts"); parent != nullptr &&
+                                                                                  parent->is_string()) {
+                    ts = parent;
+                }
+            }
             return herald::Classification::delivered(ts != nullptr && ts->is_string() ? std::string(ts->get_string())
                                                                                       : std::string{});
         }
@@ -180,15 +223,62 @@ class SlackChannel {
  private:
     bool bot_mode() const { return !bot_token_.empty(); }
 
-    json::object build_message(const hs::EventView& e, const herald::Event& event, hs::Kind kind) const {
-        const std::string headline = hs::headline(e, kind);
+    // Mentions for this event: the channel's message mentions plus the `mention` setting for
+    // failures. Built from validated ids, so event text never reaches them.
+    std::string mention_markup(const hs::CustomMessage& custom, hs::Kind kind) const {
+        std::string out;
+        if (kind == hs::Kind::failed && !mention_.empty()) out = mention_;
+        for (const auto& m : custom.mentions) {
+            std::string markup;
+            if (m.kind == "user") {
+                markup = "<@" + m.id + ">";
+            } else if (m.kind == "group") {
+                markup = "<!subteam^" + m.id + ">";
+            } else if (m.kind == "here" || m.kind == "channel") {
+                markup = "<!" + m.kind + ">";
+            } else {
+                throw std::runtime_error("mention kind '" + m.kind + "' is not a Slack mention (user, group, here, channel)");
+            }
+            out += (out.empty() ? "" : " ") + markup;
+        }
+        return out;
+    }
+
+    json::object failure_reply(const hs::EventView& e, hs::Kind kind, const std::string& mentions) const {
+        std::string text = emoji(kind) + " *" + escape(hs::headline(e, kind)) + "*";
+        if (!mentions.empty()) text = mentions + " " + text;
+        if (const auto stage = e.get("failure.stage"); !stage.empty()) {
+            text += "\nFailed at " + escape(hs::truncate(stage, kFieldValueChars));
+        }
+        if (const std::string rollback = hs::rollback_summary(e); !rollback.empty()) text += "\n" + escape(rollback);
+        json::array blocks{json::object{{"type", "section"}, {"text", mrkdwn(hs::truncate(text, kSectionChars))}}};
+        if (const auto reason = e.get("failure.reason"); !reason.empty()) {
+            blocks.push_back(
+                {{"type", "section"},
+                 {"text", mrkdwn("*Reason*\n```" + code_block_text(hs::truncate(reason, kReasonChars)) + "```")}});
+        }
+        if (const auto url = e.get("pipeline.url"); !url.empty() && url.size() <= kUrlChars) {
+            blocks.push_back(
+                {{"type", "actions"},
+                 {"elements", json::array{{{"type", "button"},
+                                           {"text", {{"type", "plain_text"}, {"text", "View pipeline log"}}},
+                                           {"url", url},
+                                           {"style", "danger"}}}}});
+        }
+        return {{"text", escape(hs::truncate(hs::headline(e, kind), kFallbackTextChars))}, {"blocks", std::move(blocks)}};
+    }
+
+    json::object build_message(const hs::EventView& e, const herald::Event& event, hs::Kind kind,
+                               const hs::CustomMessage& custom, const std::string& mentions) const {
+        const std::string headline = custom.title.empty() ? hs::headline(e, kind) : custom.title;
         json::array blocks;
         blocks.push_back(
             {{"type", "header"},
              {"text", {{"type", "plain_text"}, {"text", hs::truncate(headline, kHeaderChars)}, {"emoji", true}}}});
 
         std::string lead = emoji(kind) + " *" + escape(headline) + "*";
-        if (kind == hs::Kind::failed && !mention_.empty()) lead = mention_ + " " + lead;
+        if (!mentions.empty()) lead = mentions + " " + lead;
+        if (!custom.summary.empty()) lead += "\n" + escape(custom.summary);
         if (const std::string rollback = hs::rollback_summary(e); kind == hs::Kind::failed && !rollback.empty()) {
             lead += "\n*" + escape(rollback) + "*";
         }
@@ -207,44 +297,52 @@ class SlackChannel {
             const std::string shown =
                 markup.empty() ? escape(hs::truncate(value, std::min(kFieldValueChars, kFieldChars - label.size() - 8)))
                                : markup;
-            fields.push_back(mrkdwn("*" + std::string(label) + "*\n" + shown));
+            fields.push_back(mrkdwn("*" + escape(label) + "*\n" + shown));
         };
-        field("Service", e.service());
-        field("Environment", e.environment());
-        field("Version", e.get("version"));
+        auto standard = [&](std::string_view field_name, std::string_view label, std::string_view value) {
+            if (custom.shows(field_name)) field(label, value);
+        };
+        standard("service", "Service", e.service());
+        standard("environment", "Environment", e.environment());
+        standard("version", "Version", e.get("version"));
         const std::string sha = hs::short_sha(e.get("commit.sha"));
         const auto commit_url = e.get("commit.url");
-        if (!sha.empty() && !commit_url.empty() && commit_url.size() <= kUrlChars &&
-            commit_url.find_first_of("<>|") == std::string_view::npos) {
-            field("Commit", {}, "<" + std::string(commit_url) + "|" + escape(sha) + ">");
-        } else {
-            field("Commit", sha);
+        const bool commit_link = !sha.empty() && !commit_url.empty() && commit_url.size() <= kUrlChars &&
+                                 commit_url.find_first_of("<>|") == std::string_view::npos;
+        if (custom.shows("commit")) {
+            field("Commit", commit_link ? std::string_view{} : std::string_view(sha),
+                  commit_link ? "<" + std::string(commit_url) + "|" + escape(sha) + ">" : std::string{});
         }
-        field("Triggered by", e.get("triggered_by"));
-        field("Failed stage", e.get("failure.stage"));
-        field("Rollback", kind == hs::Kind::failed ? std::string_view{} : e.get("rollback.status"));
-        field("Pipeline", e.get("pipeline.name"));
-        field("Duration", hs::deploy_duration(e));
-        field("Labels", hs::labels_summary(e));
-        blocks.push_back({{"type", "section"}, {"fields", std::move(fields)}});
+        standard("triggered_by", "Triggered by", e.get("triggered_by"));
+        standard("failure", "Failed stage", e.get("failure.stage"));
+        standard("rollback", "Rollback", kind == hs::Kind::failed ? std::string_view{} : e.get("rollback.status"));
+        standard("pipeline", "Pipeline", e.get("pipeline.name"));
+        standard("duration", "Duration", hs::deploy_duration(e));
+        field("Labels", custom.labels_of(e));
+        for (const auto& f : custom.fields) field(f.name, f.value);
+        if (!fields.empty()) blocks.push_back({{"type", "section"}, {"fields", std::move(fields)}});
 
-        if (const auto reason = e.get("failure.reason"); !reason.empty()) {
+        if (const auto reason = e.get("failure.reason"); !reason.empty() && custom.shows("failure")) {
             blocks.push_back(
                 {{"type", "section"},
                  {"text", mrkdwn("*Reason*\n```" + code_block_text(hs::truncate(reason, kReasonChars)) + "```")}});
         }
-        if (const auto msg = e.get("commit.message"); !msg.empty()) {
+        if (const auto msg = e.get("commit.message"); !msg.empty() && custom.shows("commit_message")) {
             blocks.push_back({{"type", "context"},
                               {"elements", json::array{mrkdwn(escape(hs::truncate(msg, kCommitMessageChars)))}}});
         }
-        if (const auto url = e.get("pipeline.url"); !url.empty() && url.size() <= kUrlChars) {
-            json::object button{
-                {"type", "button"},
-                {"text", {{"type", "plain_text"}, {"text", hs::truncate("View pipeline log", kButtonTextChars)}}},
-                {"url", url}};
-            if (kind == hs::Kind::failed) button["style"] = "danger";
-            blocks.push_back({{"type", "actions"}, {"elements", json::array{std::move(button)}}});
-        }
+        json::array buttons;
+        auto button = [&](std::string_view text, std::string_view url, bool danger) {
+            if (url.empty() || url.size() > kUrlChars || buttons.size() >= kMaxButtons) return;
+            json::object b{{"type", "button"},
+                           {"text", {{"type", "plain_text"}, {"text", hs::truncate(text, kButtonTextChars)}}},
+                           {"url", url}};
+            if (danger) b["style"] = "danger";
+            buttons.push_back(std::move(b));
+        };
+        if (custom.shows("pipeline")) button("View pipeline log", e.get("pipeline.url"), kind == hs::Kind::failed);
+        for (const auto& link : custom.links) button(link.text, link.url, false);
+        if (!buttons.empty()) blocks.push_back({{"type", "actions"}, {"elements", std::move(buttons)}});
 
         std::string text = headline;
         if (const std::string rollback = hs::rollback_summary(e); kind == hs::Kind::failed && !rollback.empty()) {

@@ -18,6 +18,8 @@ constexpr size_t kReasonChars = 2000;
 constexpr size_t kCommitMessageChars = 400;
 // Teams rejects messages over 28 KB; stay well below it.
 constexpr size_t kMaxBodyBytes = 24 * 1024;
+constexpr size_t kSummaryChars = 2000;
+constexpr size_t kMaxActions = 6;
 
 // Emphasis by outcome: the container's style and the headline's colour share one name in
 // Adaptive Cards ("attention", "good", "accent"), except that neutral differs.
@@ -101,11 +103,13 @@ class TeamsChannel {
         const hs::EventView e(event.json);
         const hs::Kind kind = hs::kind_of(e, event);
 
-        json::object card = build_card(e, event, kind, kReasonChars);
+        const hs::CustomMessage custom(event.message_json);
+
+        json::object card = build_card(e, event, kind, custom, kReasonChars);
         std::string body = json::serialize(envelope(std::move(card)));
         if (body.size() > kMaxBodyBytes) {
             // Only free text can make a card this large: shrink it and render again.
-            body = json::serialize(envelope(build_card(e, event, kind, 200)));
+            body = json::serialize(envelope(build_card(e, event, kind, custom, 200)));
         }
         herald::Request request;
         request.url = webhook_url_;
@@ -149,15 +153,40 @@ class TeamsChannel {
                                              {"content", std::move(card)}}}}};
     }
 
+    // Mentions as Teams wants them: "<at>Name</at>" in the text plus an entity per mention.
+    // Names and ids were validated by the host (no markup characters), so they go in as they are.
+    static std::pair<std::string, json::array> mentions_of(const hs::CustomMessage& custom) {
+        std::string text;
+        json::array entities;
+        for (const auto& m : custom.mentions) {
+            if (m.kind != "user" && m.kind != "tag") {
+                throw std::runtime_error("mention kind '" + m.kind + "' is not a Teams mention (user, tag)");
+            }
+            if (m.name.empty()) throw std::runtime_error("a Teams mention needs a name (mention of '" + m.id + "')");
+            const std::string at = "<at>" + m.name + "</at>";
+            json::object mentioned{{"id", m.id}, {"name", m.name}};
+            if (m.kind == "tag") mentioned["type"] = "tag";
+            entities.push_back({{"type", "mention"}, {"text", at}, {"mentioned", std::move(mentioned)}});
+            text += (text.empty() ? "" : " ") + at;
+        }
+        return {std::move(text), std::move(entities)};
+    }
+
     json::object build_card(const hs::EventView& e, const herald::Event& event, hs::Kind kind,
-                            size_t reason_chars) const {
+                            const hs::CustomMessage& custom, size_t reason_chars) const {
+        const std::string headline = custom.title.empty() ? hs::headline(e, kind) : custom.title;
+        auto [mention_text, entities] = mentions_of(custom);
         json::array header_items;
         header_items.push_back({{"type", "TextBlock"},
-                                {"text", escape_markdown(hs::truncate(hs::headline(e, kind), kTitleChars))},
+                                {"text", escape_markdown(hs::truncate(headline, kTitleChars))},
                                 {"size", "Large"},
                                 {"weight", "Bolder"},
                                 {"color", emphasis(kind).text},
                                 {"wrap", true}});
+        if (!mention_text.empty()) {
+            header_items.push_back({{"type", "TextBlock"}, {"text", mention_text}, {"wrap", true}});
+        }
+        if (!custom.summary.empty()) header_items.push_back(text_block(hs::truncate(custom.summary, kSummaryChars)));
         if (const std::string rollback = hs::rollback_summary(e); kind == hs::Kind::failed && !rollback.empty()) {
             json::object block = text_block(rollback);
             block["weight"] = "Bolder";
@@ -177,15 +206,19 @@ class TeamsChannel {
             if (!value.empty())
                 facts.push_back({{"title", title}, {"value", escape_markdown(hs::truncate(value, kFactChars))}});
         };
-        fact("Service", e.service());
-        fact("Environment", e.environment());
-        fact("Version", e.get("version"));
-        fact("Commit", hs::short_sha(e.get("commit.sha")));
-        fact("Triggered by", e.get("triggered_by"));
-        fact("Failed stage", e.get("failure.stage"));
-        fact("Pipeline", e.get("pipeline.name"));
-        fact("Duration", hs::deploy_duration(e));
-        fact("Labels", hs::labels_summary(e));
+        auto standard = [&](std::string_view field_name, std::string_view title, std::string_view value) {
+            if (custom.shows(field_name)) fact(title, value);
+        };
+        standard("service", "Service", e.service());
+        standard("environment", "Environment", e.environment());
+        standard("version", "Version", e.get("version"));
+        standard("commit", "Commit", hs::short_sha(e.get("commit.sha")));
+        standard("triggered_by", "Triggered by", e.get("triggered_by"));
+        standard("failure", "Failed stage", e.get("failure.stage"));
+        standard("pipeline", "Pipeline", e.get("pipeline.name"));
+        standard("duration", "Duration", hs::deploy_duration(e));
+        fact("Labels", custom.labels_of(e));
+        for (const auto& f : custom.fields) fact(hs::truncate(f.name, kFactChars), f.value);
 
         json::array body;
         body.push_back({{"type", "Container"},
@@ -193,30 +226,33 @@ class TeamsChannel {
                         {"bleed", true},
                         {"items", std::move(header_items)}});
         body.push_back({{"type", "FactSet"}, {"facts", std::move(facts)}});
-        if (const auto reason = e.get("failure.reason"); !reason.empty()) {
+        if (const auto reason = e.get("failure.reason"); !reason.empty() && custom.shows("failure")) {
             json::object block = text_block(hs::truncate(reason, reason_chars));
             block["fontType"] = "Monospace";
             body.push_back(std::move(block));
         }
-        if (const auto msg = e.get("commit.message"); !msg.empty()) {
+        if (const auto msg = e.get("commit.message"); !msg.empty() && custom.shows("commit_message")) {
             json::object block = text_block(hs::truncate(msg, std::min(kCommitMessageChars, reason_chars)));
             block["isSubtle"] = true;
             body.push_back(std::move(block));
         }
 
         json::array actions;
-        if (const auto url = e.get("pipeline.url"); !url.empty()) {
-            actions.push_back({{"type", "Action.OpenUrl"}, {"title", "View pipeline log"}, {"url", url}});
-        }
-        if (const auto url = e.get("commit.url"); !url.empty()) {
-            actions.push_back({{"type", "Action.OpenUrl"}, {"title", "View commit"}, {"url", url}});
-        }
+        auto action = [&](std::string_view title, std::string_view url) {
+            if (!url.empty() && actions.size() < kMaxActions) {
+                actions.push_back({{"type", "Action.OpenUrl"}, {"title", hs::truncate(title, 75)}, {"url", url}});
+            }
+        };
+        if (custom.shows("pipeline")) action("View pipeline log", e.get("pipeline.url"));
+        if (custom.shows("commit")) action("View commit", e.get("commit.url"));
+        for (const auto& link : custom.links) action(link.text, link.url);
 
         json::object card{{"$schema", "http://adaptivecards.io/schemas/adaptive-card.json"},
                           {"type", "AdaptiveCard"},
                           {"version", "1.4"},
                           {"body", std::move(body)}};
         if (!actions.empty()) card["actions"] = std::move(actions);
+        if (!entities.empty()) card["msteams"] = {{"entities", std::move(entities)}};
         return card;
     }
 

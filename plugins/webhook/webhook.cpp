@@ -93,6 +93,12 @@ class WebhookChannel {
         if (event.failing_since_unix_ms > 0) context["failing_since_unix_ms"] = event.failing_since_unix_ms;
         if (!event.team.empty()) context["team"] = event.team;
         if (!event.channel_name.empty()) context["channel"] = event.channel_name;
+        // The channel's rendered message customisation, for receivers that show a message.
+        if (!event.message_json.empty()) {
+            json::value message = json::parse(event.message_json, ec);
+            if (ec || !message.is_object()) throw std::runtime_error("message customisation is not a JSON object");
+            context["message"] = std::move(message);
+        }
 
         herald::Request request;
         request.url = url_;

@@ -28,10 +28,13 @@ static_assert(offsetof(herald_event, json) == 8);
 static_assert(offsetof(herald_event, schema_version) == 24);  // 1.1
 static_assert(sizeof(herald_event) == 32);
 static_assert(offsetof(herald_event_context, previous_receipt) == 32);
-static_assert(sizeof(herald_event_context) == 80);
+static_assert(offsetof(herald_event_context, message_json) == 80);  // 1.2
+static_assert(offsetof(herald_event_context, step) == 96);          // 1.2
+static_assert(sizeof(herald_event_context) == 104);
 static_assert(offsetof(herald_render_result, method) == 24);
 static_assert(offsetof(herald_render_result, owner) == 112);
-static_assert(sizeof(herald_render_result) == 120);
+static_assert(offsetof(herald_render_result, follow_up) == 120);  // 1.2
+static_assert(sizeof(herald_render_result) == 128);
 static_assert(sizeof(herald_response) == 40);
 static_assert(offsetof(herald_classification, reason) == 24);
 static_assert(sizeof(herald_classification) == 64);

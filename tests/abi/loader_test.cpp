@@ -101,7 +101,7 @@ TEST_F(LoaderTest, ThrowingPluginFunctionsBecomeErrorResults) {
 TEST(PluginListCommand, ListsGoodPluginsAndRefusesBrokenOnesWithExitStatusOne) {
     const auto result = test::run_process(std::string(HERALD_BINARY) + " plugin list --dir " + kZoo.string());
     EXPECT_EQ(result.exit_status, 1);
-    EXPECT_NE(result.output.find("zoo-good\t0.0.1\tABI 1.1\tgood.so"), std::string::npos) << result.output;
+    EXPECT_NE(result.output.find("zoo-good\t0.0.1\tABI 1.2\tgood.so"), std::string::npos) << result.output;
     EXPECT_NE(result.output.find("zoo-old-minor\t0.0.1\tABI 1.0\told_minor.so"), std::string::npos) << result.output;
     EXPECT_NE(result.output.find("zoo-clang\t0.0.1"), std::string::npos) << result.output;
     EXPECT_NE(result.output.find("refused: " + (kZoo / "wrong_major.so").string() +

@@ -23,19 +23,38 @@ struct GoldenCase {
     std::string plugin;
     std::string settings;
     std::string receipt;
+    std::string message;  // the channel's rendered message customisation (docs/messages.md)
 };
+
+// A customisation with every part: title, summary, a field, a link, a narrower field list,
+// chosen labels and (per channel kind) mentions.
+const std::string kCustomParts =
+    R"json("title":"checkout-api → production: failed <!channel> *bold*","summary":"Owner on call: see the runbook [x](https://evil.example)",)json"
+    R"("fields":[{"name":"Runbook","value":"RB-42 <@U999>"}],)"
+    R"("links":[{"text":"Runbook","url":"https://runbooks.example.com/checkout%20api"}],)"
+    R"("show":["service","environment","version","commit","failure","pipeline"],"labels":["region"])";
 
 const GoldenCase kCases[] = {
     {"slack-webhook", "slack",
      R"({"webhook_url":"https://hooks.slack.com/services/T000/B000/XXXXXXXX","channel":"C0DEPLOYS","mention":"<!here>"})",
-     ""},
-    {"slack-bot", "slack", R"({"bot_token":"xoxb-0000-test","channel":"C0DEPLOYS"})", "1795000000.000100"},
+     "", ""},
+    {"slack-bot", "slack", R"({"bot_token":"xoxb-0000-test","channel":"C0DEPLOYS"})", "1795000000.000100", ""},
     {"teams", "teams",
-     R"({"webhook_url":"https://prod-00.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke"})", ""},
-    {"pagerduty-alerts", "pagerduty", R"({"routing_key":"0123456789abcdef0123456789abcdef"})", ""},
-    {"pagerduty-changes", "pagerduty", R"({"routing_key":"0123456789abcdef0123456789abcdef","send":"changes"})", ""},
+     R"({"webhook_url":"https://prod-00.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke"})", "", ""},
+    {"pagerduty-alerts", "pagerduty", R"({"routing_key":"0123456789abcdef0123456789abcdef"})", "", ""},
+    {"pagerduty-changes", "pagerduty", R"({"routing_key":"0123456789abcdef0123456789abcdef","send":"changes"})", "",
+     ""},
     {"webhook", "webhook",
-     R"({"url":"https://hooks.example.com/herald","secret":"s3cret","headers":{"X-Team":"payments"}})", ""},
+     R"({"url":"https://hooks.example.com/herald","secret":"s3cret","headers":{"X-Team":"payments"}})", "", ""},
+    {"slack-custom", "slack", R"({"webhook_url":"https://hooks.slack.com/services/T000/B000/XXXXXXXX"})", "",
+     "{" + kCustomParts +
+         R"(,"mentions":[{"kind":"group","id":"S0PAYONCALL","name":"payments-oncall"},{"kind":"user","id":"U0ALICE","name":""}]})"},
+    {"teams-custom", "teams",
+     R"({"webhook_url":"https://prod-00.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke"})", "",
+     "{" + kCustomParts +
+         R"(,"mentions":[{"kind":"user","id":"alice@example.com","name":"Alice Example"},{"kind":"tag","id":"MjA0NjQ5","name":"Payments on call"}]})"},
+    {"pagerduty-custom", "pagerduty", R"({"routing_key":"0123456789abcdef0123456789abcdef"})", "",
+     "{" + kCustomParts + "}"},
 };
 
 // Names the case in test output (gtest would otherwise print its bytes).
@@ -68,6 +87,7 @@ std::string golden_text(const PluginResult<HttpRequest>& rendered) {
     if (ec) body = json::string(r.body);
     json::object doc{{"method", r.method}, {"url", r.url}, {"headers", std::move(headers)}, {"body", std::move(body)}};
     if (!r.rate_limit_key.empty()) doc["rate_limit_key"] = r.rate_limit_key;
+    if (r.follow_up) doc["follow_up"] = true;
     return test::pretty(doc);
 }
 
@@ -91,6 +111,7 @@ TEST_P(GoldenTest, RenderedRequestsMatchReviewedFiles) {
         ctx.failing_since_unix_ms = it->is_recovery ? 1795000000000 - 7'500'000 : 0;
         ctx.accepted_at_unix_ms = 1795000000000;
         ctx.previous_receipt = c.receipt;
+        ctx.message_json = c.message;
         ctx.team = "payments";
         ctx.channel_name = "deploys";
         const std::string actual = golden_text(channel->render(it->json, ctx));

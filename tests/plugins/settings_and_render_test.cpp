@@ -55,18 +55,75 @@ TEST(SlackRender, ChannelSetsTheSharedRateLimitKey) {
     EXPECT_EQ(render_ok(*c, kFailed).rate_limit_key, "");  // the host keys by URL
 }
 
-TEST(SlackRender, BotModeThreadsUnderTheEarlierMessage) {
-    auto slack =
-        test::make_channel("slack", R"({"bot_token":"xoxb-1","channel":"C1","api_url":"http://127.0.0.1:1/api/"})");
+std::unique_ptr<ChannelInstance> slack_bot() {
+    return test::make_channel("slack", R"({"bot_token":"xoxb-1","channel":"C1","api_url":"http://127.0.0.1:1/api/"})");
+}
+
+TEST(SlackRender, BotModePostsTheFirstMessageOfADeployment) {
+    auto slack = slack_bot();
+    ASSERT_NE(slack, nullptr);
+    const HttpRequest r = render_ok(*slack, kFailed);
+    EXPECT_EQ(r.url, "http://127.0.0.1:1/api/chat.postMessage");
+    EXPECT_FALSE(r.follow_up);
+    const auto body = json::parse(r.body).as_object();
+    EXPECT_FALSE(body.contains("thread_ts"));
+    EXPECT_FALSE(body.contains("ts"));
+    EXPECT_EQ(body.at("channel").as_string(), "C1");
+}
+
+TEST(SlackRender, BotModeUpdatesTheDeploymentsMessageInPlace) {
+    auto slack = slack_bot();
     ASSERT_NE(slack, nullptr);
     RenderContext ctx;
     ctx.previous_receipt = "1795000000.000100";
-    const HttpRequest r = render_ok(*slack, kFailed, ctx);
+    const HttpRequest success = render_ok(*slack, kSucceeded, ctx);
+    EXPECT_EQ(success.url, "http://127.0.0.1:1/api/chat.update");
+    EXPECT_FALSE(success.follow_up) << "a success needs no thread reply";
+    const auto body = json::parse(success.body).as_object();
+    EXPECT_EQ(body.at("ts").as_string(), "1795000000.000100");
+    EXPECT_EQ(body.at("channel").as_string(), "C1");
+    EXPECT_TRUE(body.contains("blocks"));
+
+    const HttpRequest failure = render_ok(*slack, kFailed, ctx);
+    EXPECT_EQ(failure.url, "http://127.0.0.1:1/api/chat.update");
+    EXPECT_TRUE(failure.follow_up) << "a failure also gets a thread reply";
+}
+
+TEST(SlackRender, BotModeFailureStepTwoRepliesInTheThread) {
+    auto slack = slack_bot();
+    ASSERT_NE(slack, nullptr);
+    RenderContext ctx;
+    ctx.previous_receipt = "1795000000.000100";
+    ctx.step = 2;
+    ctx.message_json = R"({"mentions":[{"kind":"group","id":"S0PAY","name":"payments-oncall"}]})";
+    const std::string failed_with_reason =
+        R"({"id":"e1","deployment_id":"d","service":"checkout","environment":"production","status":"failed",)"
+        R"("commit":{"sha":"abc"},"failure":{"stage":"migrate","reason":"lock timeout"}})";
+    const HttpRequest r = render_ok(*slack, failed_with_reason, ctx);
     EXPECT_EQ(r.url, "http://127.0.0.1:1/api/chat.postMessage");
+    EXPECT_FALSE(r.follow_up);
     const auto body = json::parse(r.body).as_object();
     EXPECT_EQ(body.at("thread_ts").as_string(), "1795000000.000100");
-    EXPECT_EQ(body.at("reply_broadcast").as_bool(), true);
-    EXPECT_EQ(body.at("channel").as_string(), "C1");
+    EXPECT_NE(r.body.find("<!subteam^S0PAY>"), std::string::npos) << "the reply notifies: " << r.body;
+    EXPECT_NE(r.body.find("lock timeout"), std::string::npos) << r.body;
+    EXPECT_NE(r.body.find("Failed at migrate"), std::string::npos) << r.body;
+}
+
+TEST(SlackClassify, AThreadReplysReceiptIsItsParent) {
+    auto slack = slack_bot();
+    ASSERT_NE(slack, nullptr);
+    HttpResponse reply;
+    reply.status_code = 200;
+    reply.body = R"({"ok":true,"channel":"C1","ts":"1795000099.000200","message":{"thread_ts":"1795000000.000100"}})";
+    auto c = slack->classify(kFailed, reply);
+    ASSERT_TRUE(std::holds_alternative<Classification>(c));
+    EXPECT_EQ(std::get<Classification>(c).receipt, "1795000000.000100");
+    HttpResponse update;
+    update.status_code = 200;
+    update.body = R"({"ok":true,"channel":"C1","ts":"1795000000.000100","text":"x"})";
+    c = slack->classify(kFailed, update);
+    ASSERT_TRUE(std::holds_alternative<Classification>(c));
+    EXPECT_EQ(std::get<Classification>(c).receipt, "1795000000.000100");
 }
 
 TEST(SlackRender, FailureSuccessAndRecoveryLookDifferent) {

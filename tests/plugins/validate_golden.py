@@ -39,14 +39,37 @@ def teams(body):
     return errors
 
 
+def teams_with_mentions(body):
+    """Teams mentions need the card's `msteams.entities`, which the strict Adaptive Card 1.4
+    schema does not know: the card is checked without it, and each entity must be a mention
+    whose `<at>` text appears in the card."""
+    errors = []
+    for attachment in body.get("attachments", []):
+        card = attachment.get("content", {})
+        entities = card.pop("msteams", {}).get("entities", [])
+        if not entities:
+            errors.append("expected msteams.entities for the mentions")
+        text = json.dumps(card.get("body", []), ensure_ascii=False)
+        for entity in entities:
+            mentioned = entity.get("mentioned", {})
+            if entity.get("type") != "mention" or not mentioned.get("id") or not mentioned.get("name"):
+                errors.append(f"bad mention entity {entity}")
+            if entity.get("text") != f"<at>{mentioned.get('name')}</at>" or entity.get("text") not in text:
+                errors.append(f"mention text {entity.get('text')!r} is not in the card")
+    return errors + teams(body)
+
+
 def pagerduty(body):
     return list((pd_change if "event_action" not in body else pd_alert).iter_errors(body))
 
 
 validators = {
     "slack-webhook": lambda b: list(slack.iter_errors(b)),
-    "slack-bot": lambda b: list(slack.iter_errors({k: v for k, v in b.items() if k not in ("channel", "reply_broadcast")})),
+    "slack-bot": lambda b: list(slack.iter_errors({k: v for k, v in b.items() if k not in ("channel", "ts", "thread_ts")})),
+    "slack-custom": lambda b: list(slack.iter_errors(b)),
     "teams": teams,
+    "teams-custom": teams_with_mentions,
+    "pagerduty-custom": pagerduty,
     "pagerduty-alerts": pagerduty,
     "pagerduty-changes": pagerduty,
 }

@@ -13,6 +13,7 @@
 #include "config/diagnostics.hpp"
 #include "config/tenant_policy.hpp"
 #include "event/deploy_event.hpp"
+#include "message/message_spec.hpp"
 #include "plugin_host/channel_instance.hpp"
 
 namespace herald {
@@ -64,6 +65,7 @@ struct ChannelConfig {
     std::string destination_key;             // same key = same destination (deduplicated); holds secrets
     std::string destination_hash;            // SHA-256 of destination_key: stored and logged instead
     bool fallback = false;
+    std::shared_ptr<const MessageSpec> message;  // customisation; nullptr: the plugin's default message
     std::unique_ptr<ChannelInstance> instance;
 
     std::string label() const { return team.empty() ? name : team + "/" + name; }

@@ -2,10 +2,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/json/parse.hpp>
+
 #include "common/log.hpp"
 #include "common/secret_masking.hpp"
+#include "message/message_renderer.hpp"
 
 namespace herald {
+namespace json = boost::json;
 namespace {
 
 constexpr size_t kExcerptChars = 500;
@@ -161,9 +165,13 @@ std::optional<std::string> Dispatcher::render_head(Fifo& fifo, const RuntimeConf
     ctx.failures_before = event.recovery.failures_before;
     ctx.failing_since_unix_ms = event.recovery.failing_since_ms;
     ctx.accepted_at_unix_ms = event.accepted_at_ms;
-    ctx.previous_receipt = reader_->receipt(job.target.destination_hash, job.deployment_id).value_or("");
+    ctx.previous_receipt = fifo.step > 1 && !fifo.step_receipt.empty()
+                               ? fifo.step_receipt
+                               : reader_->receipt(job.target.destination_hash, job.deployment_id).value_or("");
     ctx.team = job.target.team;
     ctx.channel_name = job.target.channel;
+    ctx.step = fifo.step;
+    if (channel.message) ctx.message_json = message_for(event, job, ctx, channel);
     auto rendered = channel.instance->render(event.json, ctx);
     if (auto* error = std::get_if<std::string>(&rendered)) {
         return "render failed: " + mask_secrets(*error, channel.secret_values);
@@ -178,6 +186,22 @@ std::optional<std::string> Dispatcher::render_head(Fifo& fifo, const RuntimeConf
                                                            : "url:" + request.url;
     fifo.rendered = std::move(request);
     return std::nullopt;
+}
+
+// The channel's customised message, or empty (the default message) when a template fails: a
+// broken template costs the customisation, never the notification.
+std::string Dispatcher::message_for(const EventRecord& event, const OpenJob& job, const RenderContext& ctx,
+                                    const ChannelConfig& channel) {
+    try {
+        const json::value parsed = json::parse(event.json);
+        return render_message(*channel.message, parsed.as_object(),
+                              {ctx.team, ctx.channel_name, ctx.is_recovery, ctx.failures_before});
+    } catch (const std::exception& e) {
+        if (metrics_ != nullptr) metrics_->template_fallback(job.target.team, job.target.channel);
+        log::event(spdlog::level::warn, {event.id, job.target.team, job.target.channel, job.attempts + 1},
+                   std::string("dispatch: message template failed, sending the default message: ") + e.what());
+        return {};
+    }
 }
 
 void Dispatcher::start_head(const std::string& key, int64_t now) {
@@ -279,17 +303,27 @@ void Dispatcher::delivered(Fifo& fifo, const Classification& verdict, Attempt at
     const EventRecord& event = *fifo.jobs.front().event;
     const ChannelConfig& channel = *attempt.channel;
     const bool confirmed = verdict.outcome == HERALD_OUTCOME_DELIVERED;
+    const bool more = fifo.rendered && fifo.rendered->follow_up && fifo.step < kMaxDeliverySteps;
     attempt.record.outcome = confirmed ? "delivered" : "accepted";
+    log::event(spdlog::level::debug, {event.id, job.target.team, job.target.channel, attempt.record.number},
+               fmt::format("dispatch: {} (HTTP {}, {} ms){}", attempt.record.outcome, attempt.record.status_code,
+                           attempt.record.latency_ms, more ? ", the plugin has a further request" : ""));
+    JobUpdate u = update_for(job, more ? JobState::retry : confirmed ? JobState::delivered : JobState::accepted);
+    u.attempt = attempt.record;
+    if (!verdict.receipt.empty()) u.receipt = verdict.receipt;
+    if (more) {
+        // The plugin has another request for this delivery (e.g. a thread reply after an update
+        // in place): the job stays open, and its next step renders with this step's receipt.
+        if (!verdict.receipt.empty()) fifo.step_receipt = verdict.receipt;
+        ++fifo.step;
+        updates_.submit_updates({std::move(u)});
+        fifo.rendered.reset();
+        return schedule(attempt.fifo_key, fifo, now);
+    }
     if (metrics_ != nullptr) {
         metrics_->delivery(channel.type, attempt.record.outcome);
         metrics_->delivery_latency(channel.type, confirmed, static_cast<double>(now - event.accepted_at_ms) / 1000.0);
     }
-    log::event(spdlog::level::debug, {event.id, job.target.team, job.target.channel, attempt.record.number},
-               fmt::format("dispatch: {} (HTTP {}, {} ms)", attempt.record.outcome, attempt.record.status_code,
-                           attempt.record.latency_ms));
-    JobUpdate u = update_for(job, confirmed ? JobState::delivered : JobState::accepted);
-    u.attempt = attempt.record;
-    if (!verdict.receipt.empty()) u.receipt = verdict.receipt;
     finish_head(attempt.fifo_key, fifo, std::move(u), now);
 }
 
@@ -356,6 +390,8 @@ void Dispatcher::finish_head(const std::string& key, Fifo& fifo, JobUpdate updat
     counters_.open_jobs.fetch_sub(1);
     fifo.jobs.pop_front();
     fifo.rendered.reset();
+    fifo.step = 1;
+    fifo.step_receipt.clear();
     if (fifo.jobs.empty()) {
         fifos_.erase(key);
         return;

@@ -78,6 +78,8 @@ class Dispatcher final : public NewJobSink {
         int64_t due_ms = 0;
         std::optional<HttpRequest> rendered;  // the head's request for its next attempt
         std::string rate_key;
+        uint32_t step = 1;         // which request of the head's delivery (plugins' follow_up)
+        std::string step_receipt;  // the receipt the head's earlier step returned
     };
     struct InFlight {
         std::string fifo_key;
@@ -102,6 +104,9 @@ class Dispatcher final : public NewJobSink {
     void start_head(const std::string& key, int64_t now);
     // Renders the head's request into fifo.rendered; a reason when it cannot be sent.
     std::optional<std::string> render_head(Fifo& fifo, const RuntimeConfig& config, const ChannelConfig& channel);
+    std::string message_for(const EventRecord& event, const OpenJob& job, const RenderContext& ctx,
+                            const ChannelConfig& channel);
+    static constexpr uint32_t kMaxDeliverySteps = 4;  // plugin.h: the host stops after 4 steps
     void complete(TransportResult result);
     void delivered(Fifo& fifo, const Classification& verdict, Attempt attempt, int64_t now);
     void retry_later(Fifo& fifo, const Classification& verdict, Attempt attempt, int64_t now);

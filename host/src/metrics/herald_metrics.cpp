@@ -14,6 +14,9 @@ HeraldMetrics::HeraldMetrics() {
                         "channel confirmed the message.",
                         {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300});
     registry_.counter("herald_delivery_retries_total", "Delivery attempts that will be retried, by channel type.");
+    registry_.counter("herald_message_template_fallbacks_total",
+                      "Deliveries whose channel message template failed, so the default message was sent, by team "
+                      "and channel.");
     registry_.counter("herald_config_reloads_total", "Configuration reloads, by result.");
 }
 

@@ -35,6 +35,10 @@ class HeraldMetrics {
     void retry(const std::string& channel_type) {
         registry_.add("herald_delivery_retries_total", {{"channel_type", channel_type}});
     }
+    // A channel's message template failed for an event, which got the default message instead.
+    void template_fallback(const std::string& team, const std::string& channel) {
+        registry_.add("herald_message_template_fallbacks_total", {{"team", team}, {"channel", channel}});
+    }
     void reload(bool ok) { registry_.add("herald_config_reloads_total", {{"result", ok ? "success" : "failure"}}); }
 
  private:

@@ -101,7 +101,8 @@ PluginResult<HttpRequest> ChannelInstance::render(std::string_view event_json, c
                                    context.is_recovery ? 1u : 0u,    context.failures_before,
                                    context.failing_since_unix_ms,    context.accepted_at_unix_ms,
                                    borrow(context.previous_receipt), borrow(context.team),
-                                   borrow(context.channel_name)};
+                                   borrow(context.channel_name),     borrow(context.message_json),
+                                   context.step};
     herald_render_result result{};
     result.struct_size = sizeof result;
     plugin_.descriptor.render(instance_, &event, &ctx, &result);
@@ -115,6 +116,7 @@ PluginResult<HttpRequest> ChannelInstance::render(std::string_view event_json, c
     request.url = copy(result.url);
     request.body = copy(result.body);
     request.rate_limit_key = copy(result.rate_limit_key);
+    request.follow_up = result.follow_up != 0;  // zero-filled by us for plugins before 1.2
     if (result.header_count > 0 && result.headers == nullptr)
         return std::string("render returned headers but no table");
     for (size_t i = 0; i < result.header_count; ++i) {

@@ -25,6 +25,8 @@ struct RenderContext {
     std::string previous_receipt;
     std::string team;
     std::string channel_name;
+    std::string message_json;  // the channel's rendered message customisation; empty: default
+    uint32_t step = 1;         // which request of a multi-request delivery
 };
 
 struct Classification {

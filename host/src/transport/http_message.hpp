@@ -17,6 +17,7 @@ struct HttpRequest {
     std::string body;
     std::string rate_limit_key;  // requests sharing a key share a rate limit
     bool skip = false;           // nothing to send for this event
+    bool follow_up = false;      // the plugin has another request for this delivery after this one
 };
 
 struct HttpResponse {

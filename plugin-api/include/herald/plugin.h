@@ -1,5 +1,5 @@
 /*
- * Herald channel plugin ABI, version 1.1.
+ * Herald channel plugin ABI, version 1.2.
  *
  * This header is the only contract between the Herald host and a channel plugin. It is plain
  * C (C99 or later, or C++) so a plugin may be built by any compiler that follows the platform's
@@ -64,7 +64,7 @@ extern "C" {
 #endif
 
 #define HERALD_PLUGIN_ABI_MAJOR 1
-#define HERALD_PLUGIN_ABI_MINOR 1
+#define HERALD_PLUGIN_ABI_MINOR 2
 
 /* The version of the event JSON handed to render and classify (herald_event.schema_version). */
 #define HERALD_EVENT_SCHEMA_VERSION 1
@@ -168,6 +168,16 @@ typedef struct herald_event_context {
                                       destination returned from classify; empty if none */
     herald_str team;               /* owning team as routed (may be empty for fallback) */
     herald_str channel_name;       /* channel name from the routing config */
+    /* 1.2: the channel's message customisation, rendered by the host for this event, as a JSON
+       object (see docs/messages.md): "title", "summary" (plain text), "fields" [{"name",
+       "value"}], "links" [{"text", "url"}] (http/https), "show" [standard field names], "labels"
+       [label keys], "mentions" [{"kind", "id", "name"}]. Every text is plain text that the
+       plugin escapes for its format, like event text. Empty: the default message. */
+    herald_str message_json;
+    /* 1.2: which request of a multi-request delivery this render is for: 1 (or absent, 0) for
+       the first; n + 1 after request n was delivered with `follow_up` set. previous_receipt
+       then holds the receipt request n's classify returned (or the earlier one if it gave none). */
+    uint32_t step;
 } herald_event_context;
 
 typedef struct herald_event {
@@ -195,6 +205,12 @@ typedef struct herald_render_result {
        fields are ignored), e.g. a resolve that is switched off. */
     uint32_t skip;
     void* owner; /* passed to release once the host is done with the result */
+    /* 1.2, optional: non-zero asks the host, once this request is delivered, to render the same
+       event again with context->step one higher and send that too (e.g. an update in place and
+       then a thread reply). The delivery is done when a step returns zero. The host stops after
+       4 steps. A retry or a restart of the host may repeat earlier steps, so each step must be
+       safe to repeat. */
+    uint32_t follow_up;
 } herald_render_result;
 
 /* ---------------------------------------------------------------------------------------- */

@@ -116,6 +116,8 @@ struct Event {
     std::string_view previous_receipt;
     std::string_view team;
     std::string_view channel_name;
+    std::string_view message_json;  // 1.2: the channel's rendered message customisation, or empty
+    uint32_t step = 1;              // 1.2: which request of a multi-request delivery
 };
 
 struct Request {
@@ -125,6 +127,7 @@ struct Request {
     std::string body;
     std::string rate_limit_key;
     bool skip = false;
+    bool follow_up = false;  // 1.2: render again with step + 1 once this request is delivered
 
     static Request nothing_to_send() {
         Request r;
@@ -282,6 +285,8 @@ inline Event make_event(const herald_event* event, const herald_event_context* c
         e.previous_receipt = view(context->previous_receipt);
         e.team = view(context->team);
         e.channel_name = view(context->channel_name);
+        if (HERALD_FITS(context, message_json)) e.message_json = view(context->message_json);
+        if (HERALD_FITS(context, step) && context->step != 0) e.step = context->step;
     }
     return e;
 }
@@ -326,6 +331,7 @@ void render(void* instance, const herald_event* event, const herald_event_contex
         HERALD_PUT(result, header_count, owned->headers.size());
         HERALD_PUT(result, body, str(r.body));
         HERALD_PUT(result, rate_limit_key, str(r.rate_limit_key));
+        HERALD_PUT(result, follow_up, r.follow_up ? 1u : 0u);
         HERALD_PUT(result, owner, owned.release());
     });
 }

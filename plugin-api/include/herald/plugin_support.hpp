@@ -7,6 +7,7 @@
 #include <herald/plugin.hpp>
 
 #include <boost/json.hpp>
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <ctime>
@@ -14,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace herald::support {
 
@@ -275,6 +277,93 @@ inline std::string unrouted_note(const EventView& e, const Event& ctx) {
     return "No team owns " + std::string(e.service()) +
            ": add it to a team file's `services` in the routing directory to claim it.";
 }
+
+// The channel's message customisation the host rendered for this event (ABI 1.2,
+// Event::message_json; docs/messages.md). Every text is plain text: escape it for the channel's
+// format like event text. Absent parts leave the default message as it is.
+struct CustomMessage {
+    struct Field {
+        std::string name;
+        std::string value;
+    };
+    struct Link {
+        std::string text;
+        std::string url;
+    };
+    struct Mention {
+        std::string kind;  // user, group, tag, here, channel
+        std::string id;
+        std::string name;
+    };
+    std::string title;
+    std::string summary;
+    std::vector<Field> fields;
+    std::vector<Link> links;
+    std::optional<std::vector<std::string>> show;    // standard fields to show; absent: all
+    std::optional<std::vector<std::string>> labels;  // label keys to show; absent: all
+    std::vector<Mention> mentions;
+
+    explicit CustomMessage(std::string_view message_json) {
+        if (message_json.empty()) return;
+        boost::system::error_code ec;
+        const json::value v = json::parse(message_json, ec);
+        if (ec || !v.is_object()) throw std::runtime_error("message customisation is not a JSON object");
+        const json::object& o = v.get_object();
+        title = text(o, "title");
+        summary = text(o, "summary");
+        for (const auto& f : array(o, "fields")) {
+            if (f.is_object()) fields.push_back({text(f.get_object(), "name"), text(f.get_object(), "value")});
+        }
+        for (const auto& l : array(o, "links")) {
+            if (l.is_object()) links.push_back({text(l.get_object(), "text"), text(l.get_object(), "url")});
+        }
+        if (o.contains("show")) show = strings(o, "show");
+        if (o.contains("labels")) labels = strings(o, "labels");
+        for (const auto& m : array(o, "mentions")) {
+            if (!m.is_object()) continue;
+            const json::object& mo = m.get_object();
+            mentions.push_back({text(mo, "kind"), text(mo, "id"), text(mo, "name")});
+        }
+    }
+
+    // Whether the default message's standard field `name` (service, environment, version,
+    // commit, triggered_by, failure, rollback, pipeline, duration, labels, commit_message) shows.
+    bool shows(std::string_view name) const {
+        return !show || std::find(show->begin(), show->end(), name) != show->end();
+    }
+
+    // "region=eu-west-1, cluster=prod-2", limited to the label keys the channel chose.
+    std::string labels_of(const EventView& e, size_t max = 8) const {
+        if (!shows("labels")) return {};
+        std::string out;
+        size_t n = 0;
+        for (const auto& [k, v] : e.labels()) {
+            if (labels && std::find(labels->begin(), labels->end(), k) == labels->end()) continue;
+            if (n++ == max) return out + ", …";
+            if (!out.empty()) out += ", ";
+            out += k + "=" + v;
+        }
+        return out;
+    }
+
+ private:
+    static std::string text(const json::object& o, std::string_view key) {
+        const json::value* v = o.if_contains(key);
+        return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string{};
+    }
+    static const json::array& array(const json::object& o, std::string_view key) {
+        static const json::array empty;
+        const json::value* v = o.if_contains(key);
+        return v != nullptr && v->is_array() ? v->get_array() : empty;
+    }
+    static std::vector<std::string> strings(const json::object& o, std::string_view key) {
+        std::vector<std::string> out;
+        for (const auto& item : array(o, key)) {
+            if (item.is_string()) out.emplace_back(item.get_string());
+        }
+        return out;
+    }
+};
 
 // Retry-After in seconds (the form Slack, Teams and PagerDuty send) as milliseconds; -1 if absent
 // or not a plain number (the host then uses its own backoff).

@@ -301,5 +301,64 @@ TEST(SecretMasking, ReplacesEveryOccurrence) {
               "services are fine");
 }
 
+// A channel's `message:` block: every template is checked where it is written.
+std::string with_message(const std::string& message_yaml) {
+    return "version: 1\nteam: payments\nservices: [payments-api]\n" + slack_channel("payments") + "    message:\n" +
+           message_yaml;
+}
+
+TEST_F(ConfigCheck, MessageTemplatesThatWorkHaveNoFindings) {
+    team("payments", with_message("      title: \"{{service}} {{status}} in {{environment}}\"\n"
+                                  "      summary: \"{{#failure}}Failed at {{stage}}{{/failure}}\"\n"
+                                  "      fields:\n        - {name: Runbook, value: \"RB-{{service}}\"}\n"
+                                  "      links:\n        - {text: Dashboard, url: \"https://grafana.example.com/d/{{service}}\"}\n"
+                                  "      show: [service, environment, failure]\n      labels: [region]\n"
+                                  "      mentions:\n        - statuses: [failed]\n          environments: [prod*]\n"
+                                  "          mention:\n            - {kind: group, id: S012345, name: oncall}\n"));
+    EXPECT_THAT(check(), IsEmpty());
+    const ChannelConfig* channel = table_.channels().at(0).get();
+    ASSERT_NE(channel->message, nullptr);
+    EXPECT_EQ(channel->message->links.size(), 1u);
+    EXPECT_EQ(channel->message->mentions.at(0).mentions.at(0).id, "S012345");
+}
+
+TEST_F(ConfigCheck, MessageTemplateErrorsPointAtTheTemplate) {
+    team("payments", with_message("      title: \"{{#failure}}{{stage}}\"\n      summary: \"{{{failure.reason}}}\"\n"));
+    EXPECT_THAT(check(),
+                ElementsAre("routing/payments.yaml:10:14: error: message.title: Unclosed section \"failure\" at 0",
+                            "routing/payments.yaml:11:16: error: message.summary: unescaped tags ({{{…}}}, {{&…}}) are "
+                            "not allowed: Herald escapes every value for the channel"));
+}
+
+TEST_F(ConfigCheck, MessageTemplateTyposAndEmptyTitlesAreWarned) {
+    team("payments", with_message("      title: \"{{labels.cluster}} {{servce}}\"\n"));
+    EXPECT_THAT(check(),
+                ElementsAre("routing/payments.yaml:10:7: warning: message: for a succeeded deploy, the title renders "
+                            "empty for this event; such events get the default message",
+                            "routing/payments.yaml:10:7: warning: message: for a started deploy with only the required "
+                            "fields, the title renders empty for this event; such events get the default message",
+                            "routing/payments.yaml:10:7: warning: message: for a cancelled deploy, the title renders "
+                            "empty for this event; such events get the default message",
+                            "routing/payments.yaml:10:14: warning: message.title: 'servce' is in no sample event and "
+                            "renders empty; did you mean 'service'?"));
+}
+
+TEST_F(ConfigCheck, MessageMentionsAreCheckedAgainstTheChannelsPlugin) {
+    team("payments", with_message("      mentions:\n        - mention:\n            - {kind: tag, id: T1, name: x}\n"
+                                  "        - mention:\n            - {kind: group, id: \"S1><!channel\"}\n"));
+    EXPECT_THAT(check(), ElementsAre("routing/payments.yaml:14:15: error: mention: id: letters, digits and @ . _ ^ : - "
+                                     "only"));
+    team("payments", with_message("      mentions:\n        - mention:\n            - {kind: tag, id: T1, name: x}\n"));
+    EXPECT_THAT(check(), ElementsAre("routing/payments.yaml:10:7: error: message: the slack plugin cannot render a failed "
+                                     "production deploy with every field: mention kind 'tag' is not a Slack mention "
+                                     "(user, group, here, channel)"));
+}
+
+TEST_F(ConfigCheck, MessageUnknownShowFieldGetsASuggestion) {
+    team("payments", with_message("      show: [servce]\n"));
+    EXPECT_THAT(check(), ElementsAre("routing/payments.yaml:10:13: error: message.show: unknown field 'servce'; did you "
+                                     "mean 'service'?"));
+}
+
 }  // namespace
 }  // namespace herald
