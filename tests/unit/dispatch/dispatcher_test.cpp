@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
+
 #include "dispatch/dispatcher.hpp"
 #include "plugins/plugin_fixture.hpp"
 
@@ -31,13 +33,13 @@ class FakeTransport final : public Transport {
         return out;
     }
     void wakeup() override {}
-    void answer(const Started& s, int status, HeaderList headers = {}) {
+    void answer(const Started& s, int status, HeaderList headers = {}, std::string body = {}) {
         TransportResult r;
         r.token = s.token;
         r.ok = true;
         r.response.status_code = status;
         r.response.headers = std::move(headers);
-        r.response.body = status < 300 ? "ok" : "failure";
+        r.response.body = !body.empty() ? std::move(body) : status < 300 ? "ok" : "failure";
         answers_.push_back(std::move(r));
     }
     std::vector<Started> started;
@@ -59,15 +61,17 @@ class RecordingSink final : public JobUpdateSink {
 // reaches the head of its FIFO.
 class EventsReader final : public StoreReader {
  public:
-    explicit EventsReader(const std::map<int64_t, EventRecord>& events) : events_(events) {}
+    EventsReader(const std::map<int64_t, EventRecord>& events, const std::optional<std::string>& receipt)
+        : events_(events), receipt_(receipt) {}
     std::optional<EventRecord> event(int64_t seq) override {
         const auto it = events_.find(seq);
         return it == events_.end() ? std::nullopt : std::optional<EventRecord>(it->second);
     }
-    std::optional<std::string> receipt(const std::string&, const std::string&) override { return std::nullopt; }
+    std::optional<std::string> receipt(const std::string&, const std::string&) override { return receipt_; }
 
  private:
     const std::map<int64_t, EventRecord>& events_;
+    const std::optional<std::string>& receipt_;  // the stored receipt every lookup finds
 };
 
 std::unique_ptr<ChannelConfig> webhook(const std::string& team, const std::string& name, const std::string& url,
@@ -88,6 +92,7 @@ class DispatcherRules : public ::testing::Test {
         for (auto& c : channels) routing.add_channel(std::move(c));
         HostConfig host;
         host.destinations.hosts["webhook"] = {"*.example.com"};
+        host.destinations.hosts["slack"] = {"*.example.com"};
         config_ = RuntimeConfig::make(std::move(host), RoutingTable(std::move(routing)));
     }
 
@@ -99,14 +104,14 @@ class DispatcherRules : public ::testing::Test {
         make_dispatcher();
     }
 
-    void make_dispatcher() {
+    void make_dispatcher(HeraldMetrics* metrics = nullptr) {
         auto transport = std::make_unique<FakeTransport>(clock_);
         transport_ = transport.get();
         DispatcherOptions options;
         options.random_seed = 42;
         dispatcher_ =
-            std::make_unique<Dispatcher>([this] { return config_; }, sink_, std::make_unique<EventsReader>(events_),
-                                         clock_, std::move(transport), options);
+            std::make_unique<Dispatcher>([this] { return config_; }, sink_, std::make_unique<EventsReader>(events_, receipt_),
+                                         clock_, std::move(transport), options, metrics);
     }
 
     // Queues one event's job for team/channel.
@@ -125,7 +130,7 @@ class DispatcherRules : public ::testing::Test {
         event->seq = id;
         event->id = "event-" + std::to_string(id);
         event->json = R"({"id":"event-)" + std::to_string(id) + R"(","service":")" + service +
-                      R"(","environment":"production","status":"succeeded","version":"1"})";
+                      R"(","environment":"production","status":")" + status_ + R"(","version":"1"})";
         event->accepted_at_ms = clock_.now;
         events_[id] = *event;
         dispatcher_->on_new_jobs({job}, event);
@@ -145,10 +150,12 @@ class DispatcherRules : public ::testing::Test {
     FakeClock clock_;
     RecordingSink sink_;
     std::map<int64_t, EventRecord> events_;
+    std::optional<std::string> receipt_;
     FakeTransport* transport_ = nullptr;
     std::shared_ptr<const RuntimeConfig> config_;
     std::unique_ptr<Dispatcher> dispatcher_;
     const DeliveryPolicy policy_{3, 1000, 8000, 0, 0, 1, {}};
+    std::string status_ = "succeeded";  // of the events add_job queues
 };
 
 TEST_F(DispatcherRules, DeliversAndReportsTheAttempt) {
@@ -289,6 +296,86 @@ TEST_F(DispatcherRules, DestinationOutsideTheAllowlistIsNeverSent) {
     ASSERT_EQ(sink_.updates.size(), 1u);
     EXPECT_EQ(sink_.updates[0].state, JobState::dead);
     EXPECT_NE(sink_.updates[0].dead_reason.find("'collector.evil.test' is not allowed"), std::string::npos);
+}
+
+MessageSpec spec_with_title(const std::string& title) {
+    MessageSpec spec;
+    spec.title_template = title;
+    return spec;
+}
+
+TEST_F(DispatcherRules, ChannelMessageIsRenderedForThePlugin) {
+    auto channel = webhook("payments", "hook", "https://hooks.example.com/a", policy_);
+    channel->message = std::make_shared<MessageSpec>(spec_with_title("{{service}} is out"));
+    std::vector<std::unique_ptr<ChannelConfig>> channels;
+    channels.push_back(std::move(channel));
+    configure(std::move(channels));
+    make_dispatcher();
+    add_job(1, "payments-api");
+    dispatcher_->step(0);
+    ASSERT_EQ(transport_->started.size(), 1u);
+    const auto body = boost::json::parse(last().request.body).as_object();
+    EXPECT_EQ(body.at("context").at("message").at("title"), "payments-api is out") << last().request.body;
+}
+
+TEST_F(DispatcherRules, AFailingTemplateSendsTheDefaultMessageAndCountsIt) {
+    HeraldMetrics metrics;
+    auto channel = webhook("payments", "hook", "https://hooks.example.com/a", policy_);
+    channel->message = std::make_shared<MessageSpec>(spec_with_title("{{labels.cluster}}"));  // empty here
+    std::vector<std::unique_ptr<ChannelConfig>> channels;
+    channels.push_back(std::move(channel));
+    configure(std::move(channels));
+    make_dispatcher(&metrics);
+    add_job(1, "payments-api");
+    dispatcher_->step(0);
+    ASSERT_EQ(transport_->started.size(), 1u) << "a broken template never costs the notification";
+    const auto body = boost::json::parse(last().request.body).as_object();
+    EXPECT_FALSE(body.at("context").as_object().contains("message")) << last().request.body;
+    EXPECT_NE(metrics.render().find(
+                  R"(herald_message_template_fallbacks_total{team="payments",channel="hook"} 1)"),
+              std::string::npos)
+        << metrics.render();
+    transport_->answer(last(), 200);
+    dispatcher_->step(0);
+    EXPECT_EQ(sink_.updates.back().state, JobState::delivered);
+}
+
+// Slack bot mode: a failure of a deployment that already has a message updates it in place and
+// then replies in its thread. Both requests belong to one job, which closes after the second.
+TEST_F(DispatcherRules, FollowUpRequestsRunInOrderWithinOneJob) {
+    auto slack = std::make_unique<ChannelConfig>();
+    slack->team = "payments";
+    slack->name = "hook";
+    slack->type = "slack";
+    slack->policy = policy_;
+    slack->instance =
+        test::make_channel("slack", R"({"bot_token":"xoxb-1","channel":"C1","api_url":"https://slack.example.com/api"})");
+    std::vector<std::unique_ptr<ChannelConfig>> channels;
+    channels.push_back(std::move(slack));
+    configure(std::move(channels));
+    receipt_ = "1700000000.000100";  // the deployment's `started` message
+    status_ = "failed";
+    make_dispatcher();
+    add_job(1, "payments-api");
+    dispatcher_->step(0);
+    ASSERT_EQ(transport_->started.size(), 1u);
+    EXPECT_EQ(last().request.url, "https://slack.example.com/api/chat.update");
+    transport_->answer(last(), 200, {}, R"({"ok":true,"channel":"C1","ts":"1700000000.000100"})");
+    dispatcher_->step(0);
+    ASSERT_EQ(sink_.updates.size(), 1u);
+    EXPECT_EQ(sink_.updates[0].state, JobState::retry) << "the job stays open for the next request";
+    EXPECT_EQ(sink_.updates[0].receipt.value_or(""), "1700000000.000100");
+    advance_to(clock_.now + 1000);  // Slack's 1 message/s per channel applies to each request
+    ASSERT_EQ(transport_->started.size(), 2u);
+    EXPECT_EQ(last().request.url, "https://slack.example.com/api/chat.postMessage");
+    EXPECT_EQ(boost::json::parse(last().request.body).at("thread_ts"), "1700000000.000100");
+    transport_->answer(last(), 200, {},
+                       R"({"ok":true,"channel":"C1","ts":"1700000001.000200","message":{"thread_ts":"1700000000.000100"}})");
+    dispatcher_->step(0);
+    ASSERT_EQ(sink_.updates.size(), 2u);
+    EXPECT_EQ(sink_.updates[1].state, JobState::delivered);
+    EXPECT_EQ(sink_.updates[1].receipt.value_or(""), "1700000000.000100") << "the deployment's message stays the receipt";
+    EXPECT_EQ(dispatcher_->counters().open_jobs.load(), 0);
 }
 
 }  // namespace
