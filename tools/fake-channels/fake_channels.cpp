@@ -108,6 +108,8 @@ FakeChannels::Answer FakeChannels::slack_webhook(const std::string& path, const 
     return {200, "ok"};
 }
 
+// chat.postMessage and chat.update. Posted messages are kept per channel and ts, so updates
+// and thread replies can be checked against them (GET /_fake/slack/messages).
 FakeChannels::Answer FakeChannels::slack_api(const HttpRequestMessage& request, const json::value& body) {
     auto reply = [](int status, json::object o, int retry = -1) {
         return Answer{status, json::serialize(o), "application/json", retry};
@@ -116,14 +118,37 @@ FakeChannels::Answer FakeChannels::slack_api(const HttpRequestMessage& request, 
         return reply(200, {{"ok", false}, {"error", "not_authed"}});
     }
     if (!body.is_object()) return reply(200, {{"ok", false}, {"error", "invalid_arguments"}});
-    const std::string channel(str(body.get_object().if_contains("channel")));
+    const json::object& message = body.get_object();
+    const std::string channel(str(message.if_contains("channel")));
     if (channel.empty()) return reply(200, {{"ok", false}, {"error", "channel_not_found"}});
-    if (const std::string error = check_slack_message(body.get_object()); !error.empty()) {
+    if (const std::string error = check_slack_message(message); !error.empty()) {
         return reply(200, {{"ok", false}, {"error", error}});
     }
     if (!slack_rate_ok("api:" + channel, now_ms())) return reply(429, {{"ok", false}, {"error", "ratelimited"}}, 1);
+    const std::string target(request.target());
+    if (target.find("/chat.update") != std::string::npos) {
+        const std::string ts(str(message.if_contains("ts")));
+        auto it = slack_messages_.find(channel + "/" + ts);
+        if (it == slack_messages_.end()) return reply(200, {{"ok", false}, {"error", "message_not_found"}});
+        json::object& stored = it->second;
+        stored["text"] = message.at("text");
+        if (const auto* blocks = message.if_contains("blocks")) stored["blocks"] = *blocks;
+        stored["updates"] = stored.at("updates").as_int64() + 1;
+        return reply(200, {{"ok", true}, {"channel", channel}, {"ts", ts}, {"text", message.at("text")}});
+    }
     const std::string ts = std::to_string(now_ms() / 1000) + "." + std::to_string(100000 + next_ts_++);
-    return reply(200, {{"ok", true}, {"channel", channel}, {"ts", ts}});
+    json::object stored{{"channel", channel}, {"ts", ts}, {"text", message.at("text")}, {"updates", 0}};
+    if (const auto* blocks = message.if_contains("blocks")) stored["blocks"] = *blocks;
+    json::object answer_message{{"text", message.at("text")}, {"ts", ts}};
+    if (const auto* thread = message.if_contains("thread_ts"); thread != nullptr && thread->is_string()) {
+        if (slack_messages_.count(channel + "/" + std::string(thread->get_string())) == 0) {
+            return reply(200, {{"ok", false}, {"error", "thread_not_found"}});
+        }
+        stored["thread_ts"] = *thread;
+        answer_message["thread_ts"] = *thread;
+    }
+    slack_messages_[channel + "/" + ts] = std::move(stored);
+    return reply(200, {{"ok", true}, {"channel", channel}, {"ts", ts}, {"message", std::move(answer_message)}});
 }
 
 FakeChannels::Answer FakeChannels::teams(const std::string& body_text, const json::value& body) {
@@ -243,8 +268,14 @@ void FakeChannels::control(const HttpRequestMessage& request, const std::string&
         }
         return respond(json_response(http::status::ok, json::serialize(json::object{{"requests", std::move(out)}})));
     }
+    if (path == "/_fake/slack/messages" && method == http::verb::get) {
+        json::array out;
+        for (const auto& [key, message] : slack_messages_) out.push_back(message);
+        return respond(json_response(http::status::ok, json::serialize(json::object{{"messages", std::move(out)}})));
+    }
     if (path == "/_fake/requests" && method == http::verb::delete_) {
         requests_.clear();
+        slack_messages_.clear();
         stats_.clear();
         slack_tat_.clear();
         pagerduty_window_.clear();

@@ -1,4 +1,4 @@
-// Local look-alikes of Slack (incoming webhooks and chat.postMessage), Microsoft Teams
+// Local look-alikes of Slack (incoming webhooks, chat.postMessage and chat.update), Microsoft Teams
 // Workflows webhooks, PagerDuty Events API v2 and a generic webhook sink, for tests and the
 // demo. Each checks payloads against its channel's documented rules and answers as the real
 // service does, including Slack's 1 message/s limit (429 + Retry-After). Requests are recorded
@@ -57,6 +57,7 @@ class FakeChannels final : public HttpHandler {
     std::map<std::string, double> slack_tat_;                      // rate limit state per URL / channel
     std::map<std::string, std::deque<int64_t>> pagerduty_window_;
     std::map<std::string, std::string> incidents_;  // dedup_key -> triggered | resolved
+    std::map<std::string, boost::json::object> slack_messages_;  // "channel/ts" -> the message as it stands
     int64_t next_ts_ = 1;
 };
 
