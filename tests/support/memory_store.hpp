@@ -25,6 +25,7 @@ class MemoryStore final : public Store {
         std::vector<EventRecord> events;  // seq = index + 1
         std::map<int64_t, Job> jobs;
         std::map<std::pair<std::string, std::string>, std::pair<int64_t, int64_t>> status;  // failures, since
+        std::map<std::pair<std::string, std::string>, std::string> last_status;
         std::map<std::pair<std::string, std::string>, std::string> receipts;
         int64_t next_job = 1;
         int fail_next_commits = 0;  // tests: that many commits throw StoreError
@@ -114,6 +115,7 @@ class MemoryStore final : public Store {
             out.duplicate = true;
             return out;
         }
+        d_->last_status[{e.service, e.environment}] = std::string(to_string(e.status));
         auto& [failures, since] = d_->status[{e.service, e.environment}];
         if (e.status == DeployStatus::succeeded && failures > 0) {
             out.recovery = {true, static_cast<uint32_t>(failures), since};
@@ -279,6 +281,24 @@ class MemoryStore final : public Store {
                 if (state.first > 0) out.push_back({pair.first, pair.second, state.second, state.first});
             }
             return out;
+        }
+        ServiceStatusPage service_statuses(const ServiceStatusFilter& filter) override {
+            std::lock_guard lock(d_->mutex);
+            ServiceStatusPage page;
+            std::vector<std::string> services;
+            for (const auto& [pair, status] : d_->last_status) {
+                if (pair.first.find(filter.search) == std::string::npos) continue;
+                if (services.empty() || services.back() != pair.first) services.push_back(pair.first);
+            }
+            page.total_services = static_cast<int64_t>(services.size());
+            const size_t from = std::min<size_t>(static_cast<size_t>(filter.offset), services.size());
+            const size_t to = std::min<size_t>(from + static_cast<size_t>(filter.limit), services.size());
+            for (const auto& [pair, status] : d_->last_status) {
+                if (std::find(services.begin() + from, services.begin() + to, pair.first) == services.begin() + to) continue;
+                const auto& [failures, since] = d_->status[pair];
+                page.rows.push_back({pair.first, pair.second, status, failures, failures > 0 ? since : 0});
+            }
+            return page;
         }
         int64_t count_dead() override {
             std::lock_guard lock(d_->mutex);

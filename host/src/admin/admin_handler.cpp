@@ -8,6 +8,8 @@
 
 #include "admin/dlq_query.hpp"
 #include "admin/events_query.hpp"
+#include "admin/services_query.hpp"
+#include "admin/web_view.hpp"
 #include "admin/whole_number.hpp"
 
 #include "common/sha256.hpp"
@@ -79,6 +81,8 @@ void AdminHandler::handle(HttpRequestMessage request, Respond respond) {
         return respond(json_response(http::status::service_unavailable,
                                      json::serialize(json::object{{"status", "not ready"}, {"failing", failing}})));
     }
+    if (auto page = web_view_asset(request)) return respond(std::move(*page));
+    if (auto refused = cross_site_refusal(request)) return respond(std::move(*refused));
     const std::string token = services_.token();
     if (!token.empty()) {
         const std::string_view given = request[http::field::authorization];
@@ -131,6 +135,7 @@ HttpResponseMessage AdminHandler::route(const HttpRequestMessage& request) {
     const auto method = request.method();
     constexpr std::string_view kEvents = "/api/v1/events/";
     constexpr std::string_view kDlq = "/api/v1/dlq/";
+    if (path == "/api/v1/services" && method == http::verb::get) return list_services(url->params());
     if (path == "/api/v1/events" && method == http::verb::get) return list_events(url->params());
     if (path.rfind(kEvents, 0) == 0 && method == http::verb::get) return show_event(path.substr(kEvents.size()));
     if (path == "/api/v1/dlq" && method == http::verb::get) return list_dead_letters(url->params());
@@ -163,6 +168,26 @@ HttpResponseMessage AdminHandler::list_events(const boost::urls::params_view& pa
     json::object out{{"items", std::move(items)}};
     if (static_cast<int>(events.size()) == f.limit) out["next_before"] = events.back().seq;
     return json_response(http::status::ok, json::serialize(out));
+}
+
+HttpResponseMessage AdminHandler::list_services(const boost::urls::params_view& params) {
+    auto query = read_services_query(params);
+    if (auto* bad = std::get_if<std::string>(&query)) return error(http::status::bad_request, *bad);
+    const ServiceStatusFilter f = std::get<ServiceStatusFilter>(query);
+    const auto page = read([&](AdminReader& r) { return r.service_statuses(f); });
+    json::array services;
+    for (const auto& row : page.rows) {
+        if (services.empty() || services.back().at("service").as_string() != row.service) {
+            services.push_back({{"service", row.service}, {"environments", json::object{}}});
+        }
+        json::object cell{{"status", row.last_status}, {"failures", row.failures}};
+        if (row.failing_since_ms > 0) cell["failing_since_ms"] = row.failing_since_ms;
+        services.back().at("environments").as_object()[row.environment] = std::move(cell);
+    }
+    return json_response(http::status::ok, json::serialize(json::object{{"services", std::move(services)},
+                                                                        {"total", page.total_services},
+                                                                        {"offset", f.offset},
+                                                                        {"limit", f.limit}}));
 }
 
 HttpResponseMessage AdminHandler::show_event(const std::string& id) {

@@ -45,6 +45,7 @@ class AdminHandler final : public HttpHandler {
     HttpResponseMessage show_event(const std::string& id);
     HttpResponseMessage list_dead_letters(const boost::urls::params_view& params);
     HttpResponseMessage list_events(const boost::urls::params_view& params);
+    HttpResponseMessage list_services(const boost::urls::params_view& params);
     HttpResponseMessage replay_matching(const boost::urls::params_view& params);
     HttpResponseMessage dead_letter_entry(std::string rest, http::verb method);
     HttpResponseMessage replay(const std::vector<int64_t>& ids);

@@ -102,6 +102,28 @@ class SqliteAdminReader final : public AdminReader {
         return out;
     }
 
+    ServiceStatusPage service_statuses(const ServiceStatusFilter& filter) override {
+        std::string pattern = "%";
+        for (char c : filter.search) {
+            if (c == '%' || c == '_' || c == '\\') pattern += '\\';
+            pattern += c;
+        }
+        pattern += "%";
+        ServiceStatusPage page;
+        Stmt count(db_, "SELECT COUNT(DISTINCT service) FROM service_status WHERE service LIKE ? ESCAPE '\\'");
+        count.bind(1, pattern);
+        if (count.step()) page.total_services = count.int64(0);
+        Stmt s(db_,
+               "SELECT service, environment, last_status, failures, failing_since_ms FROM service_status "
+               "WHERE service IN (SELECT DISTINCT service FROM service_status WHERE service LIKE ?1 ESCAPE '\\' "
+               "ORDER BY service LIMIT ?2 OFFSET ?3) ORDER BY service, environment");
+        s.bind(1, pattern).bind(2, static_cast<int64_t>(filter.limit)).bind(3, filter.offset);
+        while (s.step()) {
+            page.rows.push_back({s.text(0), s.text(1), s.text(2), s.int64(3), s.int64(4) > 0 && s.int64(3) > 0 ? s.int64(4) : 0});
+        }
+        return page;
+    }
+
     int64_t count_dead() override {
         Stmt s(db_, "SELECT COUNT(*) FROM jobs WHERE state = 'dead'");
         s.step();

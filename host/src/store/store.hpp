@@ -157,6 +157,26 @@ struct FailingService {
     int64_t failures = 0;
 };
 
+// A page of the services x environments grid: services whose name contains `search`, in name
+// order, `limit` services from `offset`.
+struct ServiceStatusFilter {
+    std::string search;
+    int64_t offset = 0;
+    int limit = 50;
+};
+
+// The last deploy of one service in one environment.
+struct ServiceStatus {
+    std::string service, environment, last_status;
+    int64_t failures = 0;          // failed deploys in the current streak
+    int64_t failing_since_ms = 0;  // when that streak began; 0 when not failing
+};
+
+struct ServiceStatusPage {
+    std::vector<ServiceStatus> rows;  // every environment of the page's services
+    int64_t total_services = 0;       // matching `search`, on every page
+};
+
 // Read-only queries for the admin API, on a connection of its own.
 class AdminReader {
  public:
@@ -168,6 +188,7 @@ class AdminReader {
     virtual std::vector<JobView> dead_letters(const DeadLetterFilter& filter) = 0;
     virtual int64_t count_dead() = 0;
     virtual std::vector<FailingService> failing_services() = 0;
+    virtual ServiceStatusPage service_statuses(const ServiceStatusFilter& filter) = 0;
 };
 
 // Reads from a connection of its own, so a thread can read while the writer writes.

@@ -185,6 +185,34 @@ TEST_P(StoreContract, FailingServicesAreThoseWhoseLastDeployFailed) {
     EXPECT_EQ(failing[0].failures, 2);
 }
 
+TEST_P(StoreContract, ServiceStatusesArePagedByServiceWithEveryEnvironment) {
+    store_->commit({item("e1", "api", DeployStatus::failed, 1000)}, {});
+    IngestItem staging = item("e2", "api", DeployStatus::succeeded, 2000);
+    staging.event.environment = "staging";
+    store_->commit({staging}, {});
+    store_->commit({item("e3", "web", DeployStatus::succeeded, 3000)}, {});
+    store_->commit({item("e4", "db_1", DeployStatus::failed, 4000)}, {});
+    auto reader = store_->admin_reader();
+    const ServiceStatusPage first = reader->service_statuses({"", 0, 2});
+    EXPECT_EQ(first.total_services, 3);
+    ASSERT_EQ(first.rows.size(), 3u);  // api in two environments, then db_1
+    EXPECT_EQ(first.rows[0].service, "api");
+    EXPECT_EQ(first.rows[0].environment, "production");
+    EXPECT_EQ(first.rows[0].last_status, "failed");
+    EXPECT_EQ(first.rows[0].failing_since_ms, 1000);
+    EXPECT_EQ(first.rows[1].environment, "staging");
+    EXPECT_EQ(first.rows[1].last_status, "succeeded");
+    EXPECT_EQ(first.rows[1].failing_since_ms, 0);
+    EXPECT_EQ(first.rows[2].service, "db_1");
+    const ServiceStatusPage second = reader->service_statuses({"", 2, 2});
+    ASSERT_EQ(second.rows.size(), 1u);
+    EXPECT_EQ(second.rows[0].service, "web");
+    const ServiceStatusPage search = reader->service_statuses({"_", 0, 50});  // a literal underscore
+    EXPECT_EQ(search.total_services, 1);
+    ASSERT_EQ(search.rows.size(), 1u);
+    EXPECT_EQ(search.rows[0].service, "db_1");
+}
+
 TEST_P(StoreContract, FailingSinceIsTheFirstFailuresFinishTimeWhenGiven) {
     IngestItem first = item("e1", "api", DeployStatus::failed, 5000);
     first.event.finished_at_ms = 4200;  // finished before Herald heard of it
