@@ -89,7 +89,7 @@ TEST_F(Operations, HealthReadinessAndMetricsThatMoveWithTraffic) {
     EXPECT_EQ(metric(m, R"(herald_dead_letter_jobs)"), 0);
     EXPECT_EQ(metric(m, R"(herald_config_last_reload_successful)"), 1);
     EXPECT_EQ(metric(m, R"(herald_store_writable)"), 1);
-    EXPECT_EQ(metric(m, R"(herald_plugin_info{name="slack",version="1.0.0",abi="1.1"})"), 1);
+    EXPECT_EQ(metric(m, R"(herald_plugin_info{name="slack",version="1.0.0",abi="1.2"})"), 1);
     EXPECT_NE(m.find("# HELP herald_delivery_latency_seconds "), std::string::npos);
     EXPECT_NE(m.find("# TYPE herald_delivery_latency_seconds histogram"), std::string::npos);
 
@@ -108,11 +108,12 @@ TEST_F(Operations, DeployHealthMetricsFollowFailuresRecoveriesAndRestarts) {
     ASSERT_EQ(h_.post(test::succeeded_event("dh-3", "payments-api", "staging")).status, 202);
     auto scrape = [&] { return test::http_request("GET", h_.intake_url("/metrics")).body; };
     std::string m = scrape();
-    EXPECT_EQ(metric(m, R"(herald_deploys_total{service="payments-api",environment="production",status="failed"})"), 1);
-    EXPECT_EQ(metric(m, R"(herald_deploys_total{service="payments-api",environment="staging",status="succeeded"})"), 1);
+    EXPECT_EQ(metric(m, R"(herald_deploys_total{service="payments-api",environment="production",status="failed",team="payments"})"), 1);
+    EXPECT_EQ(metric(m, R"(herald_deploys_total{service="payments-api",environment="staging",status="succeeded",team="payments"})"),
+              1);
     EXPECT_EQ(metric(m, R"(herald_deploy_failing{service="payments-api",environment="production"})"), 1);
     EXPECT_EQ(metric(m, R"(herald_deploy_failing{service="payments-api",environment="staging"})"), -1);  // recovered
-    EXPECT_EQ(metric(m, R"(herald_time_to_recover_seconds_count{environment="staging"})"), 1);
+    EXPECT_EQ(metric(m, R"(herald_time_to_recover_seconds_count{environment="staging",team="payments"})"), 1);
     EXPECT_EQ(metric(m, R"(herald_deploy_duration_seconds_sum{environment="production",status="failed"})"), 480);
 
     // After a restart the gauge still shows what the store knows is failing.

@@ -205,7 +205,11 @@ void IntakeHandler::accept_event(const RuntimeConfig& config, const SourceConfig
                              item.accepted_at_ms,
                              false,
                              0,
-                             std::nullopt};
+                             std::nullopt,
+                             {}};
+    const TeamConfig* team = item.event.team.empty() ? nullptr : config.routing.find_team(item.event.team);
+    if (team == nullptr) team = config.routing.owner_of(item.event.service);
+    if (team != nullptr) deploy.team = team->name;
     if (item.event.started_at_ms > 0 && item.event.finished_at_ms > 0) {
         deploy.duration_s = static_cast<double>(item.event.finished_at_ms - item.event.started_at_ms) / 1000.0;
     }

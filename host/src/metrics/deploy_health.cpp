@@ -4,8 +4,8 @@ namespace herald {
 
 DeployHealth::DeployHealth(MetricsRegistry& registry, size_t max_pairs) : registry_(registry), max_pairs_(max_pairs) {
     registry_.counter("herald_deploys_total",
-                      "Deploy events accepted, by service, environment and status (at most 1000 service/environment "
-                      "pairs; the rest count as \"_other\").");
+                      "Deploy events accepted, by service, environment, status and owning team (\"_unrouted\" when none; "
+                      "at most 1000 service/environment pairs, the rest count as \"_other\").");
     registry_.gauge("herald_deploy_failing",
                     "1 for each service/environment pair whose last deploy failed (no sample once it recovers).",
                     [this] {
@@ -17,7 +17,7 @@ DeployHealth::DeployHealth(MetricsRegistry& registry, size_t max_pairs) : regist
                         return samples;
                     });
     registry_.histogram("herald_time_to_recover_seconds",
-                        "From a service's first failed deploy to the successful one after it, by environment.",
+                        "From a service's first failed deploy to the successful one after it, by environment and owning team.",
                         {60, 300, 900, 1800, 3600, 7200, 14400, 43200, 86400, 259200, 604800});
     registry_.histogram("herald_deploy_duration_seconds",
                         "Deploy duration (finished_at - started_at, when the event gives both), by environment and "
@@ -51,12 +51,13 @@ void DeployHealth::record(const DeployObservation& d) {
             if (d.status == "succeeded") failing_.erase(pair);
         }
     }
+    const std::string team = d.team.empty() ? kNoTeam : d.team;
     registry_.add("herald_deploys_total",
-                  {{"service", pair.first}, {"environment", pair.second}, {"status", d.status}});
+                  {{"service", pair.first}, {"environment", pair.second}, {"status", d.status}, {"team", team}});
     // Environments are few and named by the platform; they are bounded with the pairs.
     const std::string& environment = pair.second;
     if (d.is_recovery && d.failing_since_ms > 0 && d.accepted_at_ms >= d.failing_since_ms) {
-        registry_.observe("herald_time_to_recover_seconds", {{"environment", environment}},
+        registry_.observe("herald_time_to_recover_seconds", {{"environment", environment}, {"team", team}},
                           static_cast<double>(d.accepted_at_ms - d.failing_since_ms) / 1000.0);
     }
     if (d.duration_s && *d.duration_s >= 0) {

@@ -1,4 +1,5 @@
-// Deploy health for Prometheus: deploys by service, environment and status; the service and
+// Deploy health for Prometheus: deploys by service, environment, status and owning team (teams
+// come from the routing files, so they are bounded too); the service and
 // environment pairs failing now; time to recover; deploy duration. Service names come from
 // events, so the label sets are bounded: past `max_pairs` distinct service/environment pairs a
 // new pair is counted as service="_other", environment="_other" (docs/operations.md).
@@ -22,12 +23,14 @@ struct DeployObservation {
     bool is_recovery = false;
     int64_t failing_since_ms = 0;      // for a recovery: when the failures began
     std::optional<double> duration_s;  // finished_at - started_at, when the event gives both
+    std::string team;                  // the owning team as routed; empty: no team owns the service
 };
 
 class DeployHealth {
  public:
     static constexpr size_t kDefaultMaxPairs = 1000;
     static constexpr const char* kOverflow = "_other";
+    static constexpr const char* kNoTeam = "_unrouted";
 
     explicit DeployHealth(MetricsRegistry& registry, size_t max_pairs = kDefaultMaxPairs);
 
