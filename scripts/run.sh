@@ -50,6 +50,7 @@ echo "  . config/local.env   # the admin token for the next two"
 echo "  $herald events show example-payments-failed-1       # every delivery and attempt"
 echo "  $herald dlq list                                    # the dead-letter queue"
 echo "  curl -s http://127.0.0.1:8080/metrics               # Prometheus metrics"
+echo "  http://127.0.0.1:8081/ui/                           # the web view (admin token from config/local.env)"
 echo "  docs/configuration.md, docs/channels.md, docs/operations.md"
 if $once; then exit 0; fi
 echo

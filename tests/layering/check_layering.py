@@ -39,6 +39,8 @@ for folder in folders:
         continue
     for name in sorted(os.listdir(os.path.join(src, folder))):
         path = os.path.join(src, folder, name)
+        if not name.endswith((".cpp", ".hpp")):
+            continue  # e.g. the web view's assets in admin/ui/
         for number, text in enumerate(open(path, encoding="utf-8"), 1):
             m = include.search(text)
             if m and m.group(1) in graph and m.group(1) not in allowed[folder]:
