@@ -77,9 +77,7 @@ std::string escape(std::string_view text) {
 }
 
 // verbatim: Slack does not turn bare URLs or #channel names in event text into links.
-json::object mrkdwn(std::string text) {
-    return {{"type", "mrkdwn"}, {"text", std::move(text)}, {"verbatim", true}};
-}
+json::object mrkdwn(std::string text) { return {{"type", "mrkdwn"}, {"text", std::move(text)}, {"verbatim", true}}; }
 
 // Text for inside a ``` block: Slack has no escape for backticks, so a zero-width space after
 // each one keeps the text from closing the block (and reads the same).
@@ -206,8 +204,8 @@ class SlackChannel {
             // The deployment's message: a thread reply answers with its parent's thread_ts.
             const auto* ts = obj.if_contains("ts");
             if (const auto* m = obj.if_contains("message"); m != nullptr && m->is_object()) {
-                if (const auto* parent = m->get_object().if_contains("thread_ts"); parent != nullptr &&
-                                                                                  parent->is_string()) {
+                if (const auto* parent = m->get_object().if_contains("thread_ts");
+                    parent != nullptr && parent->is_string()) {
                     ts = parent;
                 }
             }
@@ -237,7 +235,8 @@ class SlackChannel {
             } else if (m.kind == "here" || m.kind == "channel") {
                 markup = "<!" + m.kind + ">";
             } else {
-                throw std::runtime_error("mention kind '" + m.kind + "' is not a Slack mention (user, group, here, channel)");
+                throw std::runtime_error("mention kind '" + m.kind +
+                                         "' is not a Slack mention (user, group, here, channel)");
             }
             out += (out.empty() ? "" : " ") + markup;
         }
@@ -265,7 +264,8 @@ class SlackChannel {
                                            {"url", url},
                                            {"style", "danger"}}}}});
         }
-        return {{"text", escape(hs::truncate(hs::headline(e, kind), kFallbackTextChars))}, {"blocks", std::move(blocks)}};
+        return {{"text", escape(hs::truncate(hs::headline(e, kind), kFallbackTextChars))},
+                {"blocks", std::move(blocks)}};
     }
 
     json::object build_message(const hs::EventView& e, const herald::Event& event, hs::Kind kind,

@@ -33,13 +33,14 @@ class Messages : public ::testing::Test {
 };
 
 TEST_F(Messages, SlackBotModeKeepsOneMessagePerDeploymentAndRepliesToFailures) {
-    h_.team("payments", "version: 1\nteam: payments\nservices: [payments-api]\nchannels:\n"
-                        "  - name: deploys\n    type: slack\n    statuses: [started, succeeded, failed]\n"
-                        "    settings:\n      bot_token: " +
-                            h_.secret("payments-bot", "xoxb-test-token") +
-                            "\n      channel: C0PAY\n      api_url: " + h_.fake_url("/slack/api") +
-                            "\n    message:\n      mentions:\n        - statuses: [failed]\n          mention:\n"
-                            "            - {kind: group, id: S0ONCALL, name: payments-oncall}\n");
+    h_.team("payments",
+            "version: 1\nteam: payments\nservices: [payments-api]\nchannels:\n"
+            "  - name: deploys\n    type: slack\n    statuses: [started, succeeded, failed]\n"
+            "    settings:\n      bot_token: " +
+                h_.secret("payments-bot", "xoxb-test-token") +
+                "\n      channel: C0PAY\n      api_url: " + h_.fake_url("/slack/api") +
+                "\n    message:\n      mentions:\n        - statuses: [failed]\n          mention:\n"
+                "            - {kind: group, id: S0ONCALL, name: payments-oncall}\n");
     h_.write_host_config();
     h_.start_herald();
 

@@ -108,9 +108,16 @@ TEST_F(Operations, DeployHealthMetricsFollowFailuresRecoveriesAndRestarts) {
     ASSERT_EQ(h_.post(test::succeeded_event("dh-3", "payments-api", "staging")).status, 202);
     auto scrape = [&] { return test::http_request("GET", h_.intake_url("/metrics")).body; };
     std::string m = scrape();
-    EXPECT_EQ(metric(m, R"(herald_deploys_total{service="payments-api",environment="production",status="failed",team="payments"})"), 1);
-    EXPECT_EQ(metric(m, R"(herald_deploys_total{service="payments-api",environment="staging",status="succeeded",team="payments"})"),
-              1);
+    EXPECT_EQ(
+        metric(
+            m,
+            R"(herald_deploys_total{service="payments-api",environment="production",status="failed",team="payments"})"),
+        1);
+    EXPECT_EQ(
+        metric(
+            m,
+            R"(herald_deploys_total{service="payments-api",environment="staging",status="succeeded",team="payments"})"),
+        1);
     EXPECT_EQ(metric(m, R"(herald_deploy_failing{service="payments-api",environment="production"})"), 1);
     EXPECT_EQ(metric(m, R"(herald_deploy_failing{service="payments-api",environment="staging"})"), -1);  // recovered
     EXPECT_EQ(metric(m, R"(herald_time_to_recover_seconds_count{environment="staging",team="payments"})"), 1);

@@ -21,9 +21,10 @@ class WebView : public ::testing::Test {
  protected:
     void SetUp() override {
         h_.set_admin_token(kAdminToken);
-        h_.team("payments", "version: 1\nteam: payments\nservices: [payments-api]\nchannels:\n"
-                            "  - name: hook\n    type: webhook\n    settings:\n      url: " +
-                                h_.secret("payments-hook", h_.fake_url("/webhook/payments")) + "\n");
+        h_.team("payments",
+                "version: 1\nteam: payments\nservices: [payments-api]\nchannels:\n"
+                "  - name: hook\n    type: webhook\n    settings:\n      url: " +
+                    h_.secret("payments-hook", h_.fake_url("/webhook/payments")) + "\n");
         h_.write_host_config();
         h_.start_herald();
     }
@@ -52,7 +53,8 @@ class WebView : public ::testing::Test {
 TEST_F(WebView, ChromiumSignsInReadsTheGridAndReplaysADeadLetter) {
     const int64_t job = dead_letter();
     ASSERT_GT(job, 0);
-    const std::filesystem::path artifacts = std::filesystem::path(HERALD_BINARY).parent_path().parent_path() / "test-artifacts";
+    const std::filesystem::path artifacts =
+        std::filesystem::path(HERALD_BINARY).parent_path().parent_path() / "test-artifacts";
     std::filesystem::create_directories(artifacts);
     const std::string script = std::string(HERALD_SOURCE_DIR) + "/tools/ui-check/check-ui.mjs";
     ASSERT_TRUE(std::filesystem::exists(std::string(HERALD_SOURCE_DIR) + "/tools/ui-check/node_modules/puppeteer-core"))

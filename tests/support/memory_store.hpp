@@ -294,7 +294,8 @@ class MemoryStore final : public Store {
             const size_t from = std::min<size_t>(static_cast<size_t>(filter.offset), services.size());
             const size_t to = std::min<size_t>(from + static_cast<size_t>(filter.limit), services.size());
             for (const auto& [pair, status] : d_->last_status) {
-                if (std::find(services.begin() + from, services.begin() + to, pair.first) == services.begin() + to) continue;
+                if (std::find(services.begin() + from, services.begin() + to, pair.first) == services.begin() + to)
+                    continue;
                 const auto& [failures, since] = d_->status[pair];
                 page.rows.push_back({pair.first, pair.second, status, failures, failures > 0 ? since : 0});
             }

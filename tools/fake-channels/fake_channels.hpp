@@ -56,7 +56,7 @@ class FakeChannels final : public HttpHandler {
     std::map<std::string, std::map<std::string, int64_t>> stats_;  // channel -> counter -> value
     std::map<std::string, double> slack_tat_;                      // rate limit state per URL / channel
     std::map<std::string, std::deque<int64_t>> pagerduty_window_;
-    std::map<std::string, std::string> incidents_;  // dedup_key -> triggered | resolved
+    std::map<std::string, std::string> incidents_;               // dedup_key -> triggered | resolved
     std::map<std::string, boost::json::object> slack_messages_;  // "channel/ts" -> the message as it stands
     int64_t next_ts_ = 1;
 };

@@ -12,7 +12,8 @@ namespace {
 
 std::vector<boost::json::object> sample_data() {
     std::vector<boost::json::object> out;
-    for (const auto& sample : sample_events()) out.push_back(template_data(sample.event, {"team", "channel", false, 0}));
+    for (const auto& sample : sample_events())
+        out.push_back(template_data(sample.event, {"team", "channel", false, 0}));
     return out;
 }
 
@@ -155,8 +156,8 @@ std::shared_ptr<const MessageSpec> read_message_spec(const YAML::Node& node, con
                 if (auto statuses = r.string_list("statuses")) {
                     for (const auto& s : *statuses) {
                         if (!parse_deploy_status(s)) {
-                            d.error(r.mark("statuses"), "mentions: unknown status '" + s +
-                                                            "' (started, succeeded, failed, cancelled)");
+                            d.error(r.mark("statuses"),
+                                    "mentions: unknown status '" + s + "' (started, succeeded, failed, cancelled)");
                             ok = false;
                         }
                     }
@@ -191,8 +192,8 @@ void check_message_renders(const MessageSpec& spec, const ChannelInstance& insta
         }
         auto rendered = instance.render(boost::json::serialize(sample.event), ctx);
         if (auto* error = std::get_if<std::string>(&rendered)) {
-            d.error(at, "message: the " + instance.plugin().name + " plugin cannot render " + sample.name + ": " +
-                            *error);
+            d.error(at,
+                    "message: the " + instance.plugin().name + " plugin cannot render " + sample.name + ": " + *error);
             return;
         }
     }

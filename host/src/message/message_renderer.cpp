@@ -82,8 +82,9 @@ std::string render_message(const MessageSpec& spec, const json::object& event, c
     json::array links;
     for (const auto& link : spec.links) {
         std::string text = render_template(link.text_template, TemplateUse::text, data);
-        links.push_back(json::object{{"text", cut(blank(text) ? std::string("Link") : std::move(text), kMaxLinkTextChars)},
-                                     {"url", checked_url(render_template(link.url_template, TemplateUse::url, data))}});
+        links.push_back(
+            json::object{{"text", cut(blank(text) ? std::string("Link") : std::move(text), kMaxLinkTextChars)},
+                         {"url", checked_url(render_template(link.url_template, TemplateUse::url, data))}});
     }
     if (!links.empty()) message["links"] = std::move(links);
     if (spec.show_given) message["show"] = strings(spec.show);
@@ -121,7 +122,8 @@ const std::vector<SampleEvent>& sample_events() {
                 "status":"succeeded","version":"2.14.2","commit":{"sha":"1a2b3c4d5e6f708192a3b4c5d6e7f80912345678"},
                 "triggered_by":"bob","pipeline":{"url":"https://ci.example.com/payments/api/runs/813"}})")},
             {"a started deploy with only the required fields",
-             parse(R"({"id":"sample-started","service":"payments-api","environment":"production","status":"started"})")},
+             parse(
+                 R"({"id":"sample-started","service":"payments-api","environment":"production","status":"started"})")},
             {"a cancelled deploy", parse(R"({"id":"sample-cancelled","service":"search","environment":"dev",
                 "status":"cancelled","version":"0.3.0","labels":{"region":"us-east-1"}})")},
         };

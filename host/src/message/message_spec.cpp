@@ -5,9 +5,9 @@
 namespace herald {
 
 const std::vector<std::string>& standard_message_fields() {
-    static const std::vector<std::string> fields = {"service",  "environment", "version",    "commit",
-                                                    "triggered_by", "failure",  "rollback", "pipeline",
-                                                    "duration", "labels",      "commit_message"};
+    static const std::vector<std::string> fields = {"service",      "environment", "version",       "commit",
+                                                    "triggered_by", "failure",     "rollback",      "pipeline",
+                                                    "duration",     "labels",      "commit_message"};
     return fields;
 }
 

@@ -3,9 +3,10 @@
 namespace herald {
 
 DeployHealth::DeployHealth(MetricsRegistry& registry, size_t max_pairs) : registry_(registry), max_pairs_(max_pairs) {
-    registry_.counter("herald_deploys_total",
-                      "Deploy events accepted, by service, environment, status and owning team (\"_unrouted\" when none; "
-                      "at most 1000 service/environment pairs, the rest count as \"_other\").");
+    registry_.counter(
+        "herald_deploys_total",
+        "Deploy events accepted, by service, environment, status and owning team (\"_unrouted\" when none; "
+        "at most 1000 service/environment pairs, the rest count as \"_other\").");
     registry_.gauge("herald_deploy_failing",
                     "1 for each service/environment pair whose last deploy failed (no sample once it recovers).",
                     [this] {
@@ -16,9 +17,10 @@ DeployHealth::DeployHealth(MetricsRegistry& registry, size_t max_pairs) : regist
                         }
                         return samples;
                     });
-    registry_.histogram("herald_time_to_recover_seconds",
-                        "From a service's first failed deploy to the successful one after it, by environment and owning team.",
-                        {60, 300, 900, 1800, 3600, 7200, 14400, 43200, 86400, 259200, 604800});
+    registry_.histogram(
+        "herald_time_to_recover_seconds",
+        "From a service's first failed deploy to the successful one after it, by environment and owning team.",
+        {60, 300, 900, 1800, 3600, 7200, 14400, 43200, 86400, 259200, 604800});
     registry_.histogram("herald_deploy_duration_seconds",
                         "Deploy duration (finished_at - started_at, when the event gives both), by environment and "
                         "status.",

@@ -97,11 +97,16 @@ PluginResult<std::unique_ptr<ChannelInstance>> ChannelInstance::create(const Loa
 PluginResult<HttpRequest> ChannelInstance::render(std::string_view event_json, const RenderContext& context) const {
     const CallGuard call(calls_);
     const herald_event event{sizeof(herald_event), borrow(event_json), HERALD_EVENT_SCHEMA_VERSION};
-    const herald_event_context ctx{sizeof(herald_event_context),     context.attempt,
-                                   context.is_recovery ? 1u : 0u,    context.failures_before,
-                                   context.failing_since_unix_ms,    context.accepted_at_unix_ms,
-                                   borrow(context.previous_receipt), borrow(context.team),
-                                   borrow(context.channel_name),     borrow(context.message_json),
+    const herald_event_context ctx{sizeof(herald_event_context),
+                                   context.attempt,
+                                   context.is_recovery ? 1u : 0u,
+                                   context.failures_before,
+                                   context.failing_since_unix_ms,
+                                   context.accepted_at_unix_ms,
+                                   borrow(context.previous_receipt),
+                                   borrow(context.team),
+                                   borrow(context.channel_name),
+                                   borrow(context.message_json),
                                    context.step};
     herald_render_result result{};
     result.struct_size = sizeof result;

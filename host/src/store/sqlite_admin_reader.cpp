@@ -119,7 +119,8 @@ class SqliteAdminReader final : public AdminReader {
                "ORDER BY service LIMIT ?2 OFFSET ?3) ORDER BY service, environment");
         s.bind(1, pattern).bind(2, static_cast<int64_t>(filter.limit)).bind(3, filter.offset);
         while (s.step()) {
-            page.rows.push_back({s.text(0), s.text(1), s.text(2), s.int64(3), s.int64(4) > 0 && s.int64(3) > 0 ? s.int64(4) : 0});
+            page.rows.push_back(
+                {s.text(0), s.text(1), s.text(2), s.int64(3), s.int64(4) > 0 && s.int64(3) > 0 ? s.int64(4) : 0});
         }
         return page;
     }

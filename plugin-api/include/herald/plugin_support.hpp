@@ -6,8 +6,8 @@
 
 #include <herald/plugin.hpp>
 
-#include <boost/json.hpp>
 #include <algorithm>
+#include <boost/json.hpp>
 #include <charconv>
 #include <cstdint>
 #include <ctime>

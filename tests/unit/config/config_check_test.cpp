@@ -308,13 +308,14 @@ std::string with_message(const std::string& message_yaml) {
 }
 
 TEST_F(ConfigCheck, MessageTemplatesThatWorkHaveNoFindings) {
-    team("payments", with_message("      title: \"{{service}} {{status}} in {{environment}}\"\n"
-                                  "      summary: \"{{#failure}}Failed at {{stage}}{{/failure}}\"\n"
-                                  "      fields:\n        - {name: Runbook, value: \"RB-{{service}}\"}\n"
-                                  "      links:\n        - {text: Dashboard, url: \"https://grafana.example.com/d/{{service}}\"}\n"
-                                  "      show: [service, environment, failure]\n      labels: [region]\n"
-                                  "      mentions:\n        - statuses: [failed]\n          environments: [prod*]\n"
-                                  "          mention:\n            - {kind: group, id: S012345, name: oncall}\n"));
+    team("payments",
+         with_message("      title: \"{{service}} {{status}} in {{environment}}\"\n"
+                      "      summary: \"{{#failure}}Failed at {{stage}}{{/failure}}\"\n"
+                      "      fields:\n        - {name: Runbook, value: \"RB-{{service}}\"}\n"
+                      "      links:\n        - {text: Dashboard, url: \"https://grafana.example.com/d/{{service}}\"}\n"
+                      "      show: [service, environment, failure]\n      labels: [region]\n"
+                      "      mentions:\n        - statuses: [failed]\n          environments: [prod*]\n"
+                      "          mention:\n            - {kind: group, id: S012345, name: oncall}\n"));
     EXPECT_THAT(check(), IsEmpty());
     const ChannelConfig* channel = table_.channels().at(0).get();
     ASSERT_NE(channel->message, nullptr);
@@ -349,15 +350,17 @@ TEST_F(ConfigCheck, MessageMentionsAreCheckedAgainstTheChannelsPlugin) {
     EXPECT_THAT(check(), ElementsAre("routing/payments.yaml:14:15: error: mention: id: letters, digits and @ . _ ^ : - "
                                      "only"));
     team("payments", with_message("      mentions:\n        - mention:\n            - {kind: tag, id: T1, name: x}\n"));
-    EXPECT_THAT(check(), ElementsAre("routing/payments.yaml:10:7: error: message: the slack plugin cannot render a failed "
-                                     "production deploy with every field: mention kind 'tag' is not a Slack mention "
-                                     "(user, group, here, channel)"));
+    EXPECT_THAT(check(),
+                ElementsAre("routing/payments.yaml:10:7: error: message: the slack plugin cannot render a failed "
+                            "production deploy with every field: mention kind 'tag' is not a Slack mention "
+                            "(user, group, here, channel)"));
 }
 
 TEST_F(ConfigCheck, MessageUnknownShowFieldGetsASuggestion) {
     team("payments", with_message("      show: [servce]\n"));
-    EXPECT_THAT(check(), ElementsAre("routing/payments.yaml:10:13: error: message.show: unknown field 'servce'; did you "
-                                     "mean 'service'?"));
+    EXPECT_THAT(check(),
+                ElementsAre("routing/payments.yaml:10:13: error: message.show: unknown field 'servce'; did you "
+                            "mean 'service'?"));
 }
 
 }  // namespace

@@ -109,9 +109,9 @@ class DispatcherRules : public ::testing::Test {
         transport_ = transport.get();
         DispatcherOptions options;
         options.random_seed = 42;
-        dispatcher_ =
-            std::make_unique<Dispatcher>([this] { return config_; }, sink_, std::make_unique<EventsReader>(events_, receipt_),
-                                         clock_, std::move(transport), options, metrics);
+        dispatcher_ = std::make_unique<Dispatcher>([this] { return config_; }, sink_,
+                                                   std::make_unique<EventsReader>(events_, receipt_), clock_,
+                                                   std::move(transport), options, metrics);
     }
 
     // Queues one event's job for team/channel.
@@ -331,8 +331,7 @@ TEST_F(DispatcherRules, AFailingTemplateSendsTheDefaultMessageAndCountsIt) {
     ASSERT_EQ(transport_->started.size(), 1u) << "a broken template never costs the notification";
     const auto body = boost::json::parse(last().request.body).as_object();
     EXPECT_FALSE(body.at("context").as_object().contains("message")) << last().request.body;
-    EXPECT_NE(metrics.render().find(
-                  R"(herald_message_template_fallbacks_total{team="payments",channel="hook"} 1)"),
+    EXPECT_NE(metrics.render().find(R"(herald_message_template_fallbacks_total{team="payments",channel="hook"} 1)"),
               std::string::npos)
         << metrics.render();
     transport_->answer(last(), 200);
@@ -348,8 +347,8 @@ TEST_F(DispatcherRules, FollowUpRequestsRunInOrderWithinOneJob) {
     slack->name = "hook";
     slack->type = "slack";
     slack->policy = policy_;
-    slack->instance =
-        test::make_channel("slack", R"({"bot_token":"xoxb-1","channel":"C1","api_url":"https://slack.example.com/api"})");
+    slack->instance = test::make_channel(
+        "slack", R"({"bot_token":"xoxb-1","channel":"C1","api_url":"https://slack.example.com/api"})");
     std::vector<std::unique_ptr<ChannelConfig>> channels;
     channels.push_back(std::move(slack));
     configure(std::move(channels));
@@ -369,12 +368,14 @@ TEST_F(DispatcherRules, FollowUpRequestsRunInOrderWithinOneJob) {
     ASSERT_EQ(transport_->started.size(), 2u);
     EXPECT_EQ(last().request.url, "https://slack.example.com/api/chat.postMessage");
     EXPECT_EQ(boost::json::parse(last().request.body).at("thread_ts"), "1700000000.000100");
-    transport_->answer(last(), 200, {},
-                       R"({"ok":true,"channel":"C1","ts":"1700000001.000200","message":{"thread_ts":"1700000000.000100"}})");
+    transport_->answer(
+        last(), 200, {},
+        R"({"ok":true,"channel":"C1","ts":"1700000001.000200","message":{"thread_ts":"1700000000.000100"}})");
     dispatcher_->step(0);
     ASSERT_EQ(sink_.updates.size(), 2u);
     EXPECT_EQ(sink_.updates[1].state, JobState::delivered);
-    EXPECT_EQ(sink_.updates[1].receipt.value_or(""), "1700000000.000100") << "the deployment's message stays the receipt";
+    EXPECT_EQ(sink_.updates[1].receipt.value_or(""), "1700000000.000100")
+        << "the deployment's message stays the receipt";
     EXPECT_EQ(dispatcher_->counters().open_jobs.load(), 0);
 }
 

@@ -33,9 +33,9 @@ TEST(MessageTemplate, RendersEventFieldsLabelsAndHeraldsOwn) {
     const auto data = template_data(kFailed, {"payments", "deploys", false, 0});
     EXPECT_EQ(render_template("{{service}} {{status}} in {{environment}} ({{labels.region}})", TemplateUse::text, data),
               "checkout api failed in production (eu-west-1)");
-    EXPECT_EQ(render_template("{{herald.short_sha}} took {{herald.duration}} for {{herald.team}}", TemplateUse::text,
-                              data),
-              "9f2c1e7 took 4m 12s for payments");
+    EXPECT_EQ(
+        render_template("{{herald.short_sha}} took {{herald.duration}} for {{herald.team}}", TemplateUse::text, data),
+        "9f2c1e7 took 4m 12s for payments");
     EXPECT_EQ(render_template("{{#failure}}at {{stage}}{{/failure}}{{^rollback}}, no rollback{{/rollback}}",
                               TemplateUse::text, data),
               "at deploy, no rollback");
@@ -108,7 +108,8 @@ TEST(MessageRenderer, FailsWhenTheTitleRendersEmptyOrALinkIsNotHttp) {
 TEST(MessageRenderer, SampleEventsAreValidEvents) {
     for (const auto& sample : sample_events()) {
         const ParsedEvent parsed = parse_deploy_event(json::serialize(sample.event));
-        EXPECT_TRUE(parsed.event.has_value()) << sample.name << ": " << (parsed.errors.empty() ? "" : parsed.errors[0].message());
+        EXPECT_TRUE(parsed.event.has_value())
+            << sample.name << ": " << (parsed.errors.empty() ? "" : parsed.errors[0].message());
     }
 }
 
