@@ -66,5 +66,52 @@ TEST(Injection, SlackReasonCannotCloseItsCodeBlockOrMentionTheChannel) {
     EXPECT_TRUE(saw_reason);
 }
 
+// A channel's rendered message customisation is plain text too: a template that inserts
+// hostile event text (or hostile literal text) cannot mention, link or format.
+const std::string kHostileMessage =
+    R"x({"title":"<!channel> *deploy* _now_","summary":"[the fix](https://evil.example) <https://evil.example|x>",)x"
+    R"x("fields":[{"name":"<@U1>","value":"~gone~ `code`"}]})x";
+
+std::string rendered_with_message(const std::string& plugin, const std::string& settings) {
+    auto channel = test::make_channel(plugin, settings);
+    EXPECT_TRUE(channel);
+    RenderContext ctx;
+    ctx.message_json = kHostileMessage;
+    auto rendered = channel->render(kHostile, ctx);
+    EXPECT_TRUE(std::holds_alternative<HttpRequest>(rendered));
+    return std::get<HttpRequest>(rendered).body;
+}
+
+TEST(Injection, SlackCustomTextCannotMentionLinkOrFormat) {
+    const std::string body = rendered_with_message("slack", R"({"webhook_url":"https://hooks.slack.com/a"})");
+    std::vector<std::string> texts;
+    strings(json::parse(body), texts);
+    bool saw_title = false;
+    for (const auto& t : texts) {
+        if (t == "<!channel> *deploy* _now_") continue;  // the plain_text header, which Slack never parses
+        EXPECT_EQ(t.find("<!channel>"), std::string::npos) << t;
+        EXPECT_EQ(t.find("<https://evil"), std::string::npos) << t;
+        EXPECT_EQ(t.find("<@U1>"), std::string::npos) << t;
+        EXPECT_EQ(t.find(" *deploy*"), std::string::npos) << "formatting must stay literal: " << t;
+        EXPECT_EQ(t.find(" _now_"), std::string::npos) << t;
+        saw_title |= t.find("&lt;!channel&gt; \u200b*deploy* \u200b_now_") != std::string::npos;
+    }
+    EXPECT_TRUE(saw_title) << body;
+}
+
+TEST(Injection, TeamsCustomTextCannotLinkOrFormat) {
+    const auto body =
+        json::parse(rendered_with_message("teams", R"({"webhook_url":"https://x.logic.azure.com/w"})"));
+    std::vector<std::string> texts;
+    strings(body, texts);
+    bool saw_summary = false;
+    for (const auto& t : texts) {
+        EXPECT_EQ(t.find("[the fix](https"), std::string::npos) << t;
+        EXPECT_EQ(t.find(" *deploy*"), std::string::npos) << t;
+        saw_summary |= t == "\\[the fix\\]\\(https://evil.example\\) \\<https://evil.example\\|x\\>";
+    }
+    EXPECT_TRUE(saw_summary) << json::serialize(body);
+}
+
 }  // namespace
 }  // namespace herald
