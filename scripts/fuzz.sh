@@ -12,11 +12,11 @@ cd "$(dirname "$0")/.."
 mode=explore
 seconds=20
 if [[ "${1:-}" == "--ci" ]]; then mode=ci; elif [[ -n "${1:-}" ]]; then seconds="$1"; fi
-declare -A ci_runs=([event_json]=400000 [team_yaml]=15000 [admin_query]=400000 [source_webhook]=100000)
+declare -A ci_runs=([event_json]=400000 [team_yaml]=15000 [admin_query]=400000 [source_webhook]=100000 [message_template]=200000)
 scripts/build.sh fuzz
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-for target in event_json team_yaml admin_query source_webhook; do
+for target in event_json team_yaml admin_query source_webhook message_template; do
   mkdir -p "$work/$target"
   cp fuzz/corpus/$target/* "$work/$target/"
   if [[ "$mode" == ci ]]; then

@@ -54,6 +54,14 @@ std::string emoji(hs::Kind kind) {
 // become entities. Slack has no escape for *, _, ~ and `; a zero-width space before one that
 // could open formatting (at the start or after a space or punctuation) keeps it literal, while
 // an underscore inside a word (payments_api) is left alone.
+// Appends `c` as mrkdwn text: &, < and > as entities. Returns whether it was one of those.
+bool append_entity(std::string& out, char c) {
+    const char* entity = c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ? "&gt;" : nullptr;
+    if (entity == nullptr) return false;
+    out += entity;
+    return true;
+}
+
 std::string escape(std::string_view text) {
     std::string out;
     out.reserve(text.size());
@@ -61,13 +69,7 @@ std::string escape(std::string_view text) {
     for (char c : text) {
         const bool opening_position = before == ' ' || before == '\n' || before == '\t' ||
                                       std::string_view("([{\"'.,:;!?*_~`-").find(before) != std::string_view::npos;
-        if (c == '&') {
-            out += "&amp;";
-        } else if (c == '<') {
-            out += "&lt;";
-        } else if (c == '>') {
-            out += "&gt;";
-        } else {
+        if (!append_entity(out, c)) {
             if (opening_position && std::string_view("*_~`").find(c) != std::string_view::npos) out += "\u200b";
             out += c;
         }
@@ -84,16 +86,9 @@ json::object mrkdwn(std::string text) { return {{"type", "mrkdwn"}, {"text", std
 std::string code_block_text(std::string_view text) {
     std::string out;
     for (char c : text) {
-        if (c == '&') {
-            out += "&amp;";
-        } else if (c == '<') {
-            out += "&lt;";
-        } else if (c == '>') {
-            out += "&gt;";
-        } else {
-            out += c;
-            if (c == '`') out += "\u200b";
-        }
+        if (append_entity(out, c)) continue;
+        out += c;
+        if (c == '`') out += "\u200b";
     }
     return out;
 }

@@ -69,6 +69,28 @@ std::vector<Mention> read_mentions(const YAML::Node& node, MapReader& rule, Diag
     return mentions;
 }
 
+// Calls `read` for each mapping in the list under `key` (e.g. fields: [{name, value}, ...]).
+template <typename Read>
+void for_each_entry(MapReader& map, std::string_view key, const std::string& what,
+                    std::initializer_list<std::string_view> keys, bool& ok, Read read) {
+    const YAML::Node list = map.node(key);
+    if (!list.IsDefined()) return;
+    if (!list.IsSequence()) {
+        map.diagnostics().error(map.mark(key), "message." + std::string(key) + ": a list of " + what + "s");
+        ok = false;
+        return;
+    }
+    for (const auto& item : list) {
+        MapReader entry(item, map.file(), map.diagnostics(), what);
+        if (!entry.ok()) {
+            ok = false;
+            continue;
+        }
+        entry.allow_only(keys);
+        read(entry);
+    }
+}
+
 }  // namespace
 
 std::shared_ptr<const MessageSpec> read_message_spec(const YAML::Node& node, const std::string& file, Diagnostics& d) {
@@ -81,47 +103,21 @@ std::shared_ptr<const MessageSpec> read_message_spec(const YAML::Node& node, con
     if (map.has("title")) spec->title_template = required_template(map, "title", "title", ok);
     if (map.has("summary")) spec->summary_template = required_template(map, "summary", "summary", ok);
 
-    if (const YAML::Node fields = map.node("fields"); fields.IsDefined()) {
-        if (!fields.IsSequence()) {
-            d.error(map.mark("fields"), "message.fields: a list of {name, value}");
+    for_each_entry(map, "fields", "field", {"name", "value"}, ok, [&](MapReader& f) {
+        MessageField field{f.string("name", true).value_or(""), ""};
+        field.value_template = required_template(f, "value", "fields." + field.name, ok);
+        if (field.name.empty() || field.name.size() > 50) {
+            d.error(f.mark("name"), "message.fields: name: 1 to 50 characters");
             ok = false;
-        } else {
-            for (const auto& item : fields) {
-                MapReader f(item, file, d, "field");
-                if (!f.ok()) {
-                    ok = false;
-                    continue;
-                }
-                f.allow_only({"name", "value"});
-                MessageField field{f.string("name", true).value_or(""), ""};
-                field.value_template = required_template(f, "value", "fields." + field.name, ok);
-                if (field.name.empty() || field.name.size() > 50) {
-                    d.error(f.mark("name"), "message.fields: name: 1 to 50 characters");
-                    ok = false;
-                }
-                spec->fields.push_back(std::move(field));
-            }
         }
-    }
-    if (const YAML::Node links = map.node("links"); links.IsDefined()) {
-        if (!links.IsSequence()) {
-            d.error(map.mark("links"), "message.links: a list of {text, url}");
-            ok = false;
-        } else {
-            for (const auto& item : links) {
-                MapReader l(item, file, d, "link");
-                if (!l.ok()) {
-                    ok = false;
-                    continue;
-                }
-                l.allow_only({"text", "url"});
-                MessageLink link;
-                link.text_template = required_template(l, "text", "links.text", ok);
-                link.url_template = required_template(l, "url", "links.url", ok);
-                spec->links.push_back(std::move(link));
-            }
-        }
-    }
+        spec->fields.push_back(std::move(field));
+    });
+    for_each_entry(map, "links", "link", {"text", "url"}, ok, [&](MapReader& l) {
+        MessageLink link;
+        link.text_template = required_template(l, "text", "links.text", ok);
+        link.url_template = required_template(l, "url", "links.url", ok);
+        spec->links.push_back(std::move(link));
+    });
     if (auto show = map.string_list("show")) {
         spec->show_given = true;
         const auto& known = standard_message_fields();

@@ -72,8 +72,12 @@ bool lone_variable(std::string_view source) {
     });
 }
 
-// Tags that would bypass escaping, pull in other templates or change the delimiters.
+// Tags that would bypass escaping, pull in other templates or change the delimiters; and
+// templates too long to be a message part.
 std::string refused_tag(std::string_view source) {
+    if (source.size() > kMaxTemplateBytes) {
+        return "a template is at most " + std::to_string(kMaxTemplateBytes) + " bytes";
+    }
     if (source.find("{{{") != std::string_view::npos || source.find("{{&") != std::string_view::npos) {
         return "unescaped tags ({{{…}}}, {{&…}}) are not allowed: Herald escapes every value for the channel";
     }

@@ -16,6 +16,8 @@ namespace herald {
 
 enum class TemplateUse { text, url };
 
+inline constexpr size_t kMaxTemplateBytes = 4096;
+
 class TemplateError : public std::runtime_error {
  public:
     using std::runtime_error::runtime_error;
