@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 mode=explore
 seconds=20
 if [[ "${1:-}" == "--ci" ]]; then mode=ci; elif [[ -n "${1:-}" ]]; then seconds="$1"; fi
-declare -A ci_runs=([event_json]=400000 [team_yaml]=15000 [admin_query]=400000 [source_webhook]=100000 [message_template]=200000)
+declare -A ci_runs=([event_json]=400000 [team_yaml]=15000 [admin_query]=400000 [source_webhook]=100000 [message_template]=100000)
 scripts/build.sh fuzz
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

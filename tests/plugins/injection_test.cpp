@@ -100,8 +100,7 @@ TEST(Injection, SlackCustomTextCannotMentionLinkOrFormat) {
 }
 
 TEST(Injection, TeamsCustomTextCannotLinkOrFormat) {
-    const auto body =
-        json::parse(rendered_with_message("teams", R"({"webhook_url":"https://x.logic.azure.com/w"})"));
+    const auto body = json::parse(rendered_with_message("teams", R"({"webhook_url":"https://x.logic.azure.com/w"})"));
     std::vector<std::string> texts;
     strings(body, texts);
     bool saw_summary = false;
