@@ -10,7 +10,7 @@
 FROM debian:bookworm AS build
 WORKDIR /src
 COPY . .
-RUN scripts/install-deps.sh \
+RUN scripts/install-deps.sh --build-only \
  && cmake --preset release -DHERALD_BUILD_TESTS=OFF -DHERALD_BUILD_BENCH=OFF \
  && cmake --build build -j"$(nproc)" \
  && DESTDIR=/out cmake --install build --prefix /usr

@@ -3,13 +3,22 @@
 # Idempotent: packages already present are skipped quickly.
 set -euo pipefail
 
-packages=(
+# What building Herald needs, and what its tests need on top (a browser for the web view test, a
+# PostgreSQL server for the PostgreSQL store's tests, promtool, npm tools).
+build_packages=(
   build-essential cmake ninja-build pkg-config clang clang-format libclang-rt-14-dev
   libboost1.81-dev libboost-json1.81-dev libboost-filesystem1.81-dev libboost-url1.81-dev
   libyaml-cpp-dev libcurl4-openssl-dev libssl-dev libspdlog-dev libfmt-dev
-  libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev libkainjow-mustache-dev
-  curl python3 python3-jsonschema sqlite3 systemd chromium
+  libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev libkainjow-mustache-dev libpq-dev
+  curl python3
 )
+test_packages=(python3-jsonschema sqlite3 systemd chromium postgresql-15)
+
+# --build-only: the build's packages alone (the container image's build stage).
+build_only=false
+[ "${1:-}" = --build-only ] && build_only=true
+packages=("${build_packages[@]}")
+$build_only || packages+=("${test_packages[@]}")
 
 missing=()
 for pkg in "${packages[@]}"; do
@@ -57,10 +66,15 @@ install_ui_check() {
 }
 cd "$(dirname "$0")/.."
 
-if [ ${#missing[@]} -eq 0 ]; then
+install_test_tools() {
+  $build_only && return 0
   install_promtool
   install_k8s_check
   install_ui_check
+}
+
+if [ ${#missing[@]} -eq 0 ]; then
+  install_test_tools
   exit 0
 fi
 
@@ -74,6 +88,4 @@ echo "herald: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
-install_promtool
-install_k8s_check
-install_ui_check
+install_test_tools

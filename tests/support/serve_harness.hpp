@@ -81,7 +81,8 @@ class ServeHarness {
             "version: 1\nlisteners:\n  intake:\n    address: 127.0.0.1\n    port: " + std::to_string(intake_port_) +
                 "\n"
                 "  admin:\n    address: 127.0.0.1\n    port: 0\n" +
-                admin_token_line_ + "storage:\n  path: " + storage_path().string() +
+                admin_token_line_ +
+                (storage_block_.empty() ? "storage:\n  path: " + storage_path().string() : storage_block_) +
                 "\nsources:\n  - name: ci\n    auth: hmac\n" + source_extra_ + "    secrets:\n      - " +
                 secret("source", kSourceSecret) +
                 "\n  - name: bot\n    auth: bearer\n"
@@ -124,6 +125,8 @@ class ServeHarness {
     void add_sources(const std::string& items) { extra_sources_ += items; }
     // The SQLite file somewhere else than the temporary directory (set before write_host_config).
     void set_storage_path(std::filesystem::path path) { storage_path_ = std::move(path); }
+    // A whole storage block instead of the SQLite file (e.g. kind: postgres), without its last newline.
+    void set_storage_block(std::string yaml) { storage_block_ = std::move(yaml); }
     std::filesystem::path storage_path() const {
         return storage_path_.empty() ? dir_.path() / "herald.db" : storage_path_;
     }
@@ -237,6 +240,7 @@ class ServeHarness {
     std::string extra_sources_;
     int intake_port_ = 0;
     std::filesystem::path storage_path_;
+    std::string storage_block_;
     mutable std::mutex urls_mutex_;
     std::vector<std::string> extra_args_;
     std::vector<std::string> command_prefix_;

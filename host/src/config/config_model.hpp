@@ -148,7 +148,9 @@ struct HostConfig {
     ListenerConfig admin{"127.0.0.1", 8081};
     std::string admin_token;
     bool admin_token_set = false;
+    std::string storage_kind = "sqlite";  // sqlite or postgres
     std::string storage_path = "var/herald.db";
+    std::string storage_url;  // postgres: the resolved connection URL (a secret)
     int retention_days = 7;
     size_t max_body_bytes = 256 * 1024;
     size_t max_pending_jobs = 1'000'000;

@@ -259,6 +259,35 @@ void read_sources(const YAML::Node& node, const std::string& file, const std::fi
     }
 }
 
+// storage: the embedded SQLite file (kind: sqlite, path) or a PostgreSQL database (kind:
+// postgres, url as a secret reference: it usually holds a password).
+void read_storage(MapReader& storage, const std::filesystem::path& base, const LoadOptions& options, HostConfig& host) {
+    Diagnostics& d = storage.diagnostics();
+    const std::string kind = storage.string("kind").value_or("sqlite");
+    if (kind != "sqlite" && kind != "postgres") {
+        std::string message = "storage.kind: '" + kind + "' is not a store (sqlite or postgres)";
+        if (auto hint = did_you_mean(kind, {"sqlite", "postgres"}); !hint.empty()) {
+            message += "; did you mean '" + hint + "'?";
+        }
+        d.error(storage.mark("kind"), message);
+        return;
+    }
+    host.storage_kind = kind;
+    if (auto r = storage.integer("retention_days", 1, 3650)) host.retention_days = static_cast<int>(*r);
+    if (kind == "sqlite") {
+        if (storage.has("url")) d.error(storage.key_mark("url"), "storage.url: only with kind: postgres");
+        if (auto p = storage.string("path")) host.storage_path = *p;
+        return;
+    }
+    if (storage.has("path")) d.error(storage.key_mark("path"), "storage.path: only with kind: sqlite");
+    const auto url = storage.string("url", true);
+    if (!url) return;
+    if (auto v = resolve_value(*url, true, storage.mark("url"), "storage.url", base, options, d)) {
+        host.storage_url = v->value;
+    }
+    remember_host_secret(*url, base, host);
+}
+
 }  // namespace
 
 HostConfig load_host_config(const std::filesystem::path& path, const LoadOptions& options, Diagnostics& d) {
@@ -301,9 +330,8 @@ HostConfig load_host_config(const std::filesystem::path& path, const LoadOptions
     if (map.has("storage")) {
         MapReader storage(map.node("storage"), file, d, "storage");
         if (storage.ok()) {
-            storage.allow_only({"path", "retention_days"});
-            if (auto p = storage.string("path")) host.storage_path = *p;
-            if (auto r = storage.integer("retention_days", 1, 3650)) host.retention_days = static_cast<int>(*r);
+            storage.allow_only({"kind", "path", "url", "retention_days"});
+            read_storage(storage, base, options, host);
         }
     }
     host.storage_path = absolute_from(base, host.storage_path);

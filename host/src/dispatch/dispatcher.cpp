@@ -218,19 +218,25 @@ void Dispatcher::start_head(const std::string& key, int64_t now) {
                            std::nullopt, now);
     }
     if (!channel->instance) return dead_letter(key, fifo, type, "channel has no plugin instance", std::nullopt, now);
-    if (!head.event) {
-        auto record = reader_->event(job.event_seq);
-        if (!record) return dead_letter(key, fifo, type, "event record missing from the store", std::nullopt, now);
-        head.event = std::make_shared<const EventRecord>(std::move(*record));
+    std::optional<std::string> refused;
+    try {
+        if (!head.event) {
+            auto record = reader_->event(job.event_seq);
+            if (!record) return dead_letter(key, fifo, type, "event record missing from the store", std::nullopt, now);
+            head.event = std::make_shared<const EventRecord>(std::move(*record));
+        }
+        if (!fifo.rendered) refused = render_head(fifo, *config, *channel);
+    } catch (const StoreError& e) {
+        // The store cannot be read just now (e.g. the database restarts): the job waits, in
+        // its place, and is tried again shortly.
+        log::event(spdlog::level::warn, {head.event ? head.event->id : "", job.target.team, job.target.channel, 0},
+                   std::string("dispatch: cannot read the store, trying again in 1 s: ") + e.what());
+        return schedule(key, fifo, now + kStoreRetryMs);
     }
-    if (!fifo.rendered) {
-        if (auto refused = render_head(fifo, *config, *channel)) {
-            return dead_letter(key, fifo, channel->type, *refused, std::nullopt, now);
-        }
-        if (fifo.rendered->skip) {
-            if (metrics_ != nullptr) metrics_->delivery(channel->type, "skipped");
-            return finish_head(key, fifo, update_for(job, JobState::skipped), now);
-        }
+    if (refused) return dead_letter(key, fifo, channel->type, *refused, std::nullopt, now);
+    if (fifo.rendered->skip) {
+        if (metrics_ != nullptr) metrics_->delivery(channel->type, "skipped");
+        return finish_head(key, fifo, update_for(job, JobState::skipped), now);
     }
 
     const DeliveryPolicy& policy = channel->policy;

@@ -107,6 +107,7 @@ class Dispatcher final : public NewJobSink {
     std::string message_for(const EventRecord& event, const OpenJob& job, const RenderContext& ctx,
                             const ChannelConfig& channel);
     static constexpr uint32_t kMaxDeliverySteps = 4;  // plugin.h: the host stops after 4 steps
+    static constexpr int64_t kStoreRetryMs = 1000;    // a job waits this long when the store cannot be read
     void complete(TransportResult result);
     void delivered(Fifo& fifo, const Classification& verdict, Attempt attempt, int64_t now);
     void retry_later(Fifo& fifo, const Classification& verdict, Attempt attempt, int64_t now);

@@ -102,8 +102,12 @@ bool Server::load_plugins_and_config() {
 
 bool Server::open_store() {
     try {
-        std::filesystem::create_directories(std::filesystem::path(host_.storage_path).parent_path());
-        store_ = open_sqlite_store(host_.storage_path);
+        if (host_.storage_kind == "postgres") {
+            store_ = open_postgres_store(host_.storage_url);
+        } else {
+            std::filesystem::create_directories(std::filesystem::path(host_.storage_path).parent_path());
+            store_ = open_sqlite_store(host_.storage_path);
+        }
         const auto reader = store_->admin_reader();
         dead_at_start_ = reader->count_dead();
         std::vector<std::pair<std::string, std::string>> failing;

@@ -6,8 +6,8 @@
 
 #include "store/schema.hpp"
 #include "store/sqlite_db.hpp"
-#include "store/sqlite_rows.hpp"
 #include "store/store.hpp"
+#include "store/store_rows.hpp"
 
 namespace herald {
 
@@ -72,13 +72,13 @@ class SqliteReader final : public StoreReader {
  public:
     explicit SqliteReader(const std::string& path)
         : db_(path, SQLITE_OPEN_READONLY),
-          event_(db_, (std::string("SELECT ") + sqlite::kEventColumns + " WHERE seq = ?").c_str()),
+          event_(db_, (std::string("SELECT ") + rows::kEventColumns + " WHERE seq = ?").c_str()),
           receipt_(db_, "SELECT receipt FROM receipts WHERE destination_hash = ? AND deployment_id = ?") {}
 
     std::optional<EventRecord> event(int64_t seq) override {
         event_.bind(1, seq);
         std::optional<EventRecord> out;
-        if (event_.step()) out = sqlite::read_event(event_);
+        if (event_.step()) out = rows::read_event(event_);
         event_.reset();
         return out;
     }
@@ -168,11 +168,11 @@ class SqliteStore final : public Store {
 
     std::vector<OpenJob> open_jobs() override {
         db_.exec("UPDATE jobs SET state = 'pending' WHERE state = 'in_flight'");
-        Stmt select(db_, (std::string("SELECT ") + sqlite::kOpenJobColumns +
+        Stmt select(db_, (std::string("SELECT ") + rows::kOpenJobColumns +
                           " WHERE j.state IN ('pending', 'retry') ORDER BY j.id")
                              .c_str());
         std::vector<OpenJob> jobs;
-        while (select.step()) jobs.push_back(sqlite::read_open_job(select));
+        while (select.step()) jobs.push_back(rows::read_open_job(select));
         return jobs;
     }
 
@@ -211,12 +211,12 @@ class SqliteStore final : public Store {
                 db_,
                 "UPDATE jobs SET state = 'pending', attempts = 0, next_attempt_at_ms = 0, first_attempt_at_ms = 0, "
                 "dead_reason = '', updated_at_ms = ?, finished_at_ms = 0 WHERE id = ? AND state = 'dead'");
-            Stmt load(db_, (std::string("SELECT ") + sqlite::kOpenJobColumns + " WHERE j.id = ?").c_str());
+            Stmt load(db_, (std::string("SELECT ") + rows::kOpenJobColumns + " WHERE j.id = ?").c_str());
             for (int64_t id : job_ids) {
                 reset.bind(1, now_ms).bind(2, id).run();
                 if (sqlite3_changes(db_.handle()) == 0) continue;
                 load.bind(1, id);
-                if (load.step()) reopened.push_back(sqlite::read_open_job(load));
+                if (load.step()) reopened.push_back(rows::read_open_job(load));
                 load.reset();
             }
             db_.exec("COMMIT");

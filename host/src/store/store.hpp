@@ -232,4 +232,8 @@ class Store {
 // Opens (creating and migrating) the SQLite store at `path`.
 std::unique_ptr<Store> open_sqlite_store(const std::string& path);
 
+// Connects to PostgreSQL at `url` (libpq: postgresql://user:password@host:port/db?…) and
+// migrates its schema. Throws StoreError, whose text never holds the password.
+std::unique_ptr<Store> open_postgres_store(const std::string& url);
+
 }  // namespace herald

@@ -289,6 +289,32 @@ TEST(HostConfig, SourceKindsAndTheirSettingsAreChecked) {
     EXPECT_EQ(host.sources[2].deploy_stages, (std::vector<std::string>{"deploy", "release"}));
 }
 
+TEST(HostConfig, StorageBlockIsChecked) {
+    test::TempDir dir;
+    auto findings = [&](const std::string& storage) {
+        const auto file = dir.write("herald.yaml", "version: 1\nrouting: {directory: routing}\nstorage:\n" + storage);
+        Diagnostics d;
+        load_host_config(file, {}, d);
+        std::vector<std::string> texts;
+        for (const auto& f : d.sorted()) {
+            if (f.text().find("storage") != std::string::npos) texts.push_back(f.text().substr(file.string().size()));
+        }
+        return texts;
+    };
+    setenv("HERALD_DATABASE_URL", "postgresql://herald:pw@127.0.0.1:5432/herald", 1);
+    EXPECT_THAT(findings("  kind: postgress\n"),
+                ElementsAre(":4:9: error: storage.kind: 'postgress' is not a store (sqlite or postgres); did you mean "
+                            "'postgres'?"));
+    EXPECT_THAT(findings("  kind: postgres\n  path: x.db\n"),
+                ElementsAre(":4:3: error: missing required key 'url' in storage",
+                            ":5:3: error: storage.path: only with kind: sqlite"));
+    EXPECT_THAT(findings("  kind: postgres\n  url: postgresql://herald:pw@db/herald\n"),
+                ElementsAre(::testing::HasSubstr(":5:8: error: storage.url: ")));
+    EXPECT_THAT(findings("  kind: postgres\n  url: ${env:HERALD_DATABASE_URL}\n"), IsEmpty());
+    EXPECT_THAT(findings("  url: ${env:HERALD_DATABASE_URL}\n"),
+                ElementsAre(":4:3: error: storage.url: only with kind: postgres"));
+}
+
 TEST(SecretMasking, ReplacesEveryOccurrence) {
     EXPECT_EQ(mask_secrets("a=s3cr3t b=s3cr3t", {"s3cr3t"}), "a=**** b=****");
     EXPECT_EQ(mask_secrets("url https://h/T/B/x", {"https://h/T/B/x"}), "url ****");

@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "support/memory_store.hpp"
+#include "support/postgres_server.hpp"
 #include "support/temp_dir.hpp"
 
 namespace herald {
@@ -45,6 +46,26 @@ JobUpdate outcome(const OpenJob& job, JobState state, int64_t at, const std::str
     u.deployment_id = job.deployment_id;
     if (!receipt.empty()) u.receipt = receipt;
     return u;
+}
+
+test::PostgresServer& postgres() {
+    static test::PostgresServer server;
+    return server;
+}
+
+TEST(PostgresStore, OneHeraldWritesToADatabaseAtATime) {
+    const std::string url = postgres().new_database();
+    auto first = open_postgres_store(url);
+    try {
+        open_postgres_store(url);
+        ADD_FAILURE() << "a second writer was let in";
+    } catch (const StoreError& e) {
+        EXPECT_NE(std::string(e.what()).find("another Herald is already writing to PostgreSQL at 127.0.0.1:"),
+                  std::string::npos)
+            << e.what();
+    }
+    first.reset();
+    EXPECT_NO_THROW(open_postgres_store(url)) << "the lock goes with the first writer";
 }
 
 class StoreContract : public ::testing::TestWithParam<StoreFactory> {
@@ -239,7 +260,9 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         StoreFactory{"sqlite",
                      [](const test::TempDir& dir) { return open_sqlite_store((dir.path() / "herald.db").string()); }},
-        StoreFactory{"memory", [](const test::TempDir&) { return std::make_unique<test::MemoryStore>(); }}),
+        StoreFactory{"memory", [](const test::TempDir&) { return std::make_unique<test::MemoryStore>(); }},
+        // A real PostgreSQL 15, started once for the suite; each test gets a database of its own.
+        StoreFactory{"postgres", [](const test::TempDir&) { return open_postgres_store(postgres().new_database()); }}),
     [](const ::testing::TestParamInfo<StoreFactory>& param_info) { return param_info.param.name; });
 
 }  // namespace

@@ -1,16 +1,17 @@
-// Rows the SQLite store reads in more than one place: one column list and one reader each.
+// Rows both stores read in more than one place: one column list and one reader each. A `Row`
+// is a SQLite statement or a PostgreSQL result row: int64(column) and text(column).
 #pragma once
 
-#include "store/sqlite_db.hpp"
 #include "store/store.hpp"
 
-namespace herald::sqlite {
+namespace herald::rows {
 
 inline constexpr const char* kEventColumns =
     "seq, id, source, service, environment, status, deployment_id, json, accepted_at_ms, is_recovery, "
     "failures_before, failing_since_ms FROM events";
 
-inline EventRecord read_event(const Stmt& s) {
+template <typename Row>
+EventRecord read_event(const Row& s) {
     EventRecord r;
     r.seq = s.int64(0);
     r.id = s.text(1);
@@ -30,7 +31,8 @@ inline constexpr const char* kOpenJobColumns =
     "j.attempts, j.next_attempt_at_ms, j.first_attempt_at_ms, e.service, e.environment, e.deployment_id, "
     "e.accepted_at_ms FROM jobs j JOIN events e ON e.seq = j.event_seq";
 
-inline OpenJob read_open_job(const Stmt& s) {
+template <typename Row>
+OpenJob read_open_job(const Row& s) {
     OpenJob job;
     job.id = s.int64(0);
     job.event_seq = s.int64(1);
@@ -46,4 +48,4 @@ inline OpenJob read_open_job(const Stmt& s) {
     return job;
 }
 
-}  // namespace herald::sqlite
+}  // namespace herald::rows

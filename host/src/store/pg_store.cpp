@@ -1,0 +1,289 @@
+// The PostgreSQL store: the same tables and rules as the SQLite store, for a database that
+// outlives any one machine. A commit is acknowledged when PostgreSQL's COMMIT returns, so its
+// durability is the server's `synchronous_commit` (docs/operations.md, Storage).
+#include <memory>
+
+#include "store/pg_conn.hpp"
+#include "store/pg_schema.hpp"
+#include "store/sql_queries.hpp"
+#include "store/store_rows.hpp"
+
+namespace herald {
+namespace {
+
+using pg::Connection;
+using pg::param;
+
+void migrate(Connection& c) {
+    // Replicas starting together wait here in turn; each applies only what is missing.
+    c.query("SELECT pg_advisory_lock($1)", {param(pg::kMigrationLock)});
+    try {
+        c.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT NOT NULL)");
+        const int64_t applied = c.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").int64(0, 0);
+        if (applied > static_cast<int64_t>(pg::kMigrations.size())) {
+            throw StoreError("the store was written by a newer Herald (schema version " + std::to_string(applied) +
+                             ")");
+        }
+        for (size_t i = static_cast<size_t>(applied); i < pg::kMigrations.size(); ++i) {
+            pg::in_transaction(c, [&] {
+                c.exec(pg::kMigrations[i]);
+                c.query("INSERT INTO schema_migrations (version) VALUES ($1)", {param(static_cast<int64_t>(i + 1))});
+            });
+        }
+    } catch (...) {
+        c.query("SELECT pg_advisory_unlock($1)", {param(pg::kMigrationLock)});
+        throw;
+    }
+    c.query("SELECT pg_advisory_unlock($1)", {param(pg::kMigrationLock)});
+}
+
+std::vector<pg::Param> to_pg(const std::vector<SqlParam>& params) {
+    std::vector<pg::Param> out;
+    out.reserve(params.size());
+    for (const auto& p : params) {
+        if (const auto* i = std::get_if<int64_t>(&p)) {
+            out.push_back(param(*i));
+        } else if (const auto* s = std::get_if<std::string>(&p)) {
+            out.push_back(*s);
+        } else {
+            out.push_back(pg::null_param());
+        }
+    }
+    return out;
+}
+
+class PgRows final : public SqlRows {
+ public:
+    explicit PgRows(pg::Result result) : result_(std::move(result)) {}
+    bool next() override { return ++row_ < result_.rows(); }
+    int64_t int64(int column) const override { return result_.int64(row_, column); }
+    std::string text(int column) const override { return result_.text(row_, column); }
+
+ private:
+    pg::Result result_;
+    int row_ = -1;
+};
+
+class PgQueries final : public SqlQueries {
+ public:
+    explicit PgQueries(const std::string& url) : c_(url) {}
+    std::unique_ptr<SqlRows> query(const std::string& sql, const std::vector<SqlParam>& params) override {
+        return std::make_unique<PgRows>(c_.read(sql, to_pg(params)));
+    }
+
+ private:
+    Connection c_;
+};
+
+class PgReader final : public StoreReader {
+ public:
+    explicit PgReader(const std::string& url) : c_(url) {}
+
+    std::optional<EventRecord> event(int64_t seq) override {
+        PgRows r(c_.read(std::string("SELECT ") + rows::kEventColumns + " WHERE seq = $1", {param(seq)}));
+        if (!r.next()) return std::nullopt;
+        return rows::read_event(r);
+    }
+
+    std::optional<std::string> receipt(const std::string& destination_hash, const std::string& deployment_id) override {
+        const auto r = c_.read("SELECT receipt FROM receipts WHERE destination_hash = $1 AND deployment_id = $2",
+                               {destination_hash, deployment_id});
+        if (r.rows() == 0) return std::nullopt;
+        return r.text(0, 0);
+    }
+
+ private:
+    Connection c_;
+};
+
+class PgStore final : public Store {
+ public:
+    explicit PgStore(const std::string& url) : url_(url), c_(url) {
+        migrate(c_);
+        hold_writer_lock();
+    }
+
+    std::vector<IngestOutcome> commit(const std::vector<IngestItem>& items,
+                                      const std::vector<JobUpdate>& updates) override {
+        hold_writer_lock();
+        return pg::in_transaction(c_, [&] {
+            std::vector<IngestOutcome> outcomes;
+            outcomes.reserve(items.size());
+            for (const auto& item : items) outcomes.push_back(ingest(item));
+            for (const auto& update : updates) apply(update);
+            return outcomes;
+        });
+    }
+
+    void probe(int64_t now_ms) override {
+        hold_writer_lock();
+        c_.query(
+            "INSERT INTO store_probe (id, at_ms) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET at_ms = excluded.at_ms",
+            {param(now_ms)});
+    }
+
+    std::vector<OpenJob> open_jobs() override {
+        c_.exec("UPDATE jobs SET state = 'pending' WHERE state = 'in_flight'");
+        PgRows r(c_.query(std::string("SELECT ") + rows::kOpenJobColumns +
+                          " WHERE j.state IN ('pending', 'retry') ORDER BY j.id"));
+        std::vector<OpenJob> jobs;
+        while (r.next()) jobs.push_back(rows::read_open_job(r));
+        return jobs;
+    }
+
+    size_t prune_finished(int64_t older_than_ms) override {
+        return pg::in_transaction(c_, [&] {
+            const std::string finished = "state IN ('delivered', 'accepted', 'skipped') AND finished_at_ms < $1";
+            c_.query("DELETE FROM attempts WHERE job_id IN (SELECT id FROM jobs WHERE " + finished + ")",
+                     {param(older_than_ms)});
+            auto removed = c_.query("DELETE FROM jobs WHERE " + finished, {param(older_than_ms)}).affected();
+            removed += c_.query(
+                             "DELETE FROM events WHERE accepted_at_ms < $1 AND NOT EXISTS "
+                             "(SELECT 1 FROM jobs WHERE jobs.event_seq = events.seq)",
+                             {param(older_than_ms)})
+                           .affected();
+            return static_cast<size_t>(removed);
+        });
+    }
+
+    std::unique_ptr<StoreReader> reader() override { return std::make_unique<PgReader>(url_); }
+    std::unique_ptr<AdminReader> admin_reader() override {
+        return make_sql_admin_reader(std::make_unique<PgQueries>(url_));
+    }
+
+    std::vector<OpenJob> replay_dead(const std::vector<int64_t>& job_ids, int64_t now_ms) override {
+        return pg::in_transaction(c_, [&] {
+            std::vector<OpenJob> reopened;
+            for (int64_t id : job_ids) {
+                const auto reset = c_.query(
+                    "UPDATE jobs SET state = 'pending', attempts = 0, next_attempt_at_ms = 0, first_attempt_at_ms = 0, "
+                    "dead_reason = '', updated_at_ms = $1, finished_at_ms = 0 WHERE id = $2 AND state = 'dead'",
+                    {param(now_ms), param(id)});
+                if (reset.affected() == 0) continue;
+                PgRows r(c_.query(std::string("SELECT ") + rows::kOpenJobColumns + " WHERE j.id = $1", {param(id)}));
+                if (r.next()) reopened.push_back(rows::read_open_job(r));
+            }
+            return reopened;
+        });
+    }
+
+    bool drop_dead(int64_t job_id) override {
+        return pg::in_transaction(c_, [&] {
+            const bool dropped =
+                c_.query("DELETE FROM jobs WHERE id = $1 AND state = 'dead'", {param(job_id)}).affected() > 0;
+            if (dropped) c_.query("DELETE FROM attempts WHERE job_id = $1", {param(job_id)});
+            return dropped;
+        });
+    }
+
+ private:
+    // One writer per database until replicas share the work with leases: a second Herald would
+    // deliver every open job again. The lock lives as long as the session, so it is taken again
+    // after a reconnection.
+    void hold_writer_lock() {
+        if (locked_generation_ && *locked_generation_ == c_.generation()) return;
+        const bool owner = c_.query("SELECT pg_try_advisory_lock($1)", {param(pg::kWriterLock)}).text(0, 0) == "t";
+        if (!owner) {
+            throw StoreError("another Herald is already writing to PostgreSQL at " + pg::describe_url(url_) +
+                             "; one Herald per database for now (replicas that share a database are not built yet)");
+        }
+        locked_generation_ = c_.generation();
+    }
+
+    IngestOutcome ingest(const IngestItem& item) {
+        IngestOutcome out;
+        const DeployEvent& e = item.event;
+        if (c_.query("SELECT 1 FROM events WHERE id = $1", {e.id}).rows() > 0) {
+            out.duplicate = true;
+            return out;
+        }
+        // Last status per service+environment: a success after failures is a recovery.
+        const auto status = c_.query(
+            "SELECT failures, failing_since_ms FROM service_status WHERE service = $1 AND environment = $2 FOR UPDATE",
+            {e.service, e.environment});
+        const int64_t failures = status.rows() > 0 ? status.int64(0, 0) : 0;
+        const int64_t failing_since = status.rows() > 0 ? status.int64(0, 1) : 0;
+        if (e.status == DeployStatus::succeeded && failures > 0) {
+            out.recovery = {true, static_cast<uint32_t>(failures), failing_since};
+        }
+        if (e.status == DeployStatus::failed || e.status == DeployStatus::succeeded) {
+            const bool failed = e.status == DeployStatus::failed;
+            // Failing since the first failure finished (when the event says), else its arrival.
+            const int64_t since =
+                failed
+                    ? (failures > 0 ? failing_since : (e.finished_at_ms > 0 ? e.finished_at_ms : item.accepted_at_ms))
+                    : 0;
+            c_.query(
+                "INSERT INTO service_status (service, environment, last_status, failures, failing_since_ms) "
+                "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (service, environment) DO UPDATE SET "
+                "last_status = excluded.last_status, failures = excluded.failures, "
+                "failing_since_ms = excluded.failing_since_ms",
+                {e.service, e.environment, std::string(to_string(e.status)), param(failed ? failures + 1 : 0),
+                 param(since)});
+        }
+        out.event_seq =
+            c_.query(
+                  "INSERT INTO events (id, source, service, environment, status, deployment_id, json, "
+                  "accepted_at_ms, is_recovery, failures_before, failing_since_ms) "
+                  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING seq",
+                  {e.id, item.source, e.service, e.environment, std::string(to_string(e.status)), e.deployment_id,
+                   e.json, param(item.accepted_at_ms), param(out.recovery.is_recovery ? 1 : 0),
+                   param(static_cast<int64_t>(out.recovery.failures_before)), param(out.recovery.failing_since_ms)})
+                .int64(0, 0);
+        for (const auto& t : item.targets) {
+            OpenJob job;
+            job.id = c_.query(
+                           "INSERT INTO jobs (event_seq, team, channel, channel_type, destination_hash, reason, "
+                           "fallback, state, created_at_ms, updated_at_ms) "
+                           "VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $8) RETURNING id",
+                           {param(out.event_seq), t.team, t.channel, t.channel_type, t.destination_hash, t.reason,
+                            param(t.fallback ? 1 : 0), param(item.accepted_at_ms)})
+                         .int64(0, 0);
+            job.event_seq = out.event_seq;
+            job.target = t;
+            job.service = e.service;
+            job.environment = e.environment;
+            job.deployment_id = e.deployment_id;
+            job.accepted_at_ms = item.accepted_at_ms;
+            out.jobs.push_back(std::move(job));
+        }
+        return out;
+    }
+
+    void apply(const JobUpdate& u) {
+        const int64_t now = u.attempt ? u.attempt->started_at_ms + u.attempt->latency_ms : u.next_attempt_at_ms;
+        const bool finished = !is_open(u.state);
+        c_.query(
+            "UPDATE jobs SET state = $1, attempts = $2, next_attempt_at_ms = $3, first_attempt_at_ms = $4, "
+            "last_status = COALESCE($5, last_status), last_error = $6, response_excerpt = $7, dead_reason = $8, "
+            "updated_at_ms = $9, finished_at_ms = $10 WHERE id = $11",
+            {std::string(to_string(u.state)), param(static_cast<int64_t>(u.attempts)), param(u.next_attempt_at_ms),
+             param(u.first_attempt_at_ms),
+             u.attempt ? param(static_cast<int64_t>(u.attempt->status_code)) : pg::null_param(), u.last_error,
+             u.response_excerpt, u.dead_reason, param(now), param(finished ? now : 0), param(u.job_id)});
+        if (u.attempt) {
+            const AttemptRecord& a = *u.attempt;
+            c_.query(
+                "INSERT INTO attempts (job_id, number, started_at_ms, status_code, latency_ms, outcome, error) "
+                "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                {param(u.job_id), param(static_cast<int64_t>(a.number)), param(a.started_at_ms),
+                 param(static_cast<int64_t>(a.status_code)), param(a.latency_ms), a.outcome, a.error});
+        }
+        if (u.receipt && !u.receipt->empty()) {
+            c_.query(
+                "INSERT INTO receipts (destination_hash, deployment_id, receipt) VALUES ($1, $2, $3) "
+                "ON CONFLICT (destination_hash, deployment_id) DO UPDATE SET receipt = excluded.receipt",
+                {u.destination_hash, u.deployment_id, *u.receipt});
+        }
+    }
+
+    std::string url_;
+    Connection c_;
+    std::optional<uint64_t> locked_generation_;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> open_postgres_store(const std::string& url) { return std::make_unique<PgStore>(url); }
+
+}  // namespace herald
