@@ -88,5 +88,24 @@ TEST_F(Postgres, DatabaseDownMeans503AndHeraldRecoversWhenItIsBack) {
     EXPECT_TRUE(delivered({"before", "after"}, 20s)) << h_.herald_log();
 }
 
+TEST_F(Postgres, KillNineLosesNothingAcknowledged) {
+    h_.fault(R"({"path_prefix":"/webhook/","mode":"slow","delay_ms":20})");
+    std::vector<std::string> accepted;
+    for (int i = 0; i < 150; ++i) {
+        const std::string id = "pg-crash-" + std::to_string(i);
+        if (h_.post(test::failed_event(id, "payments-api")).status == 202) accepted.push_back(id);
+    }
+    h_.herald().kill_hard();
+    const size_t before_restart = h_.fake_requests("webhook").size();
+    EXPECT_LT(before_restart, accepted.size()) << "the crash came too late to test anything";
+    h_.start_herald();  // the writer's session, and with it its lock, ended with the process
+    EXPECT_TRUE(delivered(accepted, 60s)) << h_.herald_log();
+    auto seen = h_.webhook_deliveries_by_event();
+    size_t duplicates = 0;
+    for (const auto& id : accepted) duplicates += seen[id] > 1 ? static_cast<size_t>(seen[id] - 1) : 0;
+    std::cout << "PostgreSQL kill -9 run: " << accepted.size() << " accepted, " << before_restart
+              << " delivered before the crash, all delivered after restart, " << duplicates << " duplicates\n";
+}
+
 }  // namespace
 }  // namespace herald
