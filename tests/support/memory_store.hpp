@@ -6,6 +6,7 @@
 #include <map>
 #include <mutex>
 
+#include "store/service_status.hpp"
 #include "store/store.hpp"
 
 namespace herald::test {
@@ -115,17 +116,13 @@ class MemoryStore final : public Store {
             out.duplicate = true;
             return out;
         }
-        d_->last_status[{e.service, e.environment}] = std::string(to_string(e.status));
         auto& [failures, since] = d_->status[{e.service, e.environment}];
-        if (e.status == DeployStatus::succeeded && failures > 0) {
-            out.recovery = {true, static_cast<uint32_t>(failures), since};
-        }
-        if (e.status == DeployStatus::failed) {
-            if (failures == 0) since = e.finished_at_ms > 0 ? e.finished_at_ms : item.accepted_at_ms;
-            ++failures;
-        } else if (e.status == DeployStatus::succeeded) {
-            failures = 0;
-            since = 0;
+        const StatusStep step = next_status(e, item.accepted_at_ms, failures, since);
+        out.recovery = step.recovery;
+        if (step.write) {
+            d_->last_status[{e.service, e.environment}] = std::string(to_string(e.status));
+            failures = step.failures;
+            since = step.failing_since_ms;
         }
         EventRecord r{static_cast<int64_t>(d_->events.size()) + 1,
                       e.id,

@@ -5,6 +5,7 @@
 
 #include "store/pg_conn.hpp"
 #include "store/pg_schema.hpp"
+#include "store/service_status.hpp"
 #include "store/sql_queries.hpp"
 #include "store/store_rows.hpp"
 
@@ -201,25 +202,17 @@ class PgStore final : public Store {
         const auto status = c_.query(
             "SELECT failures, failing_since_ms FROM service_status WHERE service = $1 AND environment = $2 FOR UPDATE",
             {e.service, e.environment});
-        const int64_t failures = status.rows() > 0 ? status.int64(0, 0) : 0;
-        const int64_t failing_since = status.rows() > 0 ? status.int64(0, 1) : 0;
-        if (e.status == DeployStatus::succeeded && failures > 0) {
-            out.recovery = {true, static_cast<uint32_t>(failures), failing_since};
-        }
-        if (e.status == DeployStatus::failed || e.status == DeployStatus::succeeded) {
-            const bool failed = e.status == DeployStatus::failed;
-            // Failing since the first failure finished (when the event says), else its arrival.
-            const int64_t since =
-                failed
-                    ? (failures > 0 ? failing_since : (e.finished_at_ms > 0 ? e.finished_at_ms : item.accepted_at_ms))
-                    : 0;
+        const StatusStep step = next_status(e, item.accepted_at_ms, status.rows() > 0 ? status.int64(0, 0) : 0,
+                                            status.rows() > 0 ? status.int64(0, 1) : 0);
+        out.recovery = step.recovery;
+        if (step.write) {
             c_.query(
                 "INSERT INTO service_status (service, environment, last_status, failures, failing_since_ms) "
                 "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (service, environment) DO UPDATE SET "
                 "last_status = excluded.last_status, failures = excluded.failures, "
                 "failing_since_ms = excluded.failing_since_ms",
-                {e.service, e.environment, std::string(to_string(e.status)), param(failed ? failures + 1 : 0),
-                 param(since)});
+                {e.service, e.environment, std::string(to_string(e.status)), param(step.failures),
+                 param(step.failing_since_ms)});
         }
         out.event_seq =
             c_.query(
@@ -231,21 +224,15 @@ class PgStore final : public Store {
                    param(static_cast<int64_t>(out.recovery.failures_before)), param(out.recovery.failing_since_ms)})
                 .int64(0, 0);
         for (const auto& t : item.targets) {
-            OpenJob job;
-            job.id = c_.query(
-                           "INSERT INTO jobs (event_seq, team, channel, channel_type, destination_hash, reason, "
-                           "fallback, state, created_at_ms, updated_at_ms) "
-                           "VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $8) RETURNING id",
-                           {param(out.event_seq), t.team, t.channel, t.channel_type, t.destination_hash, t.reason,
-                            param(t.fallback ? 1 : 0), param(item.accepted_at_ms)})
-                         .int64(0, 0);
-            job.event_seq = out.event_seq;
-            job.target = t;
-            job.service = e.service;
-            job.environment = e.environment;
-            job.deployment_id = e.deployment_id;
-            job.accepted_at_ms = item.accepted_at_ms;
-            out.jobs.push_back(std::move(job));
+            const int64_t id =
+                c_.query(
+                      "INSERT INTO jobs (event_seq, team, channel, channel_type, destination_hash, reason, "
+                      "fallback, state, created_at_ms, updated_at_ms) "
+                      "VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $8) RETURNING id",
+                      {param(out.event_seq), t.team, t.channel, t.channel_type, t.destination_hash, t.reason,
+                       param(t.fallback ? 1 : 0), param(item.accepted_at_ms)})
+                    .int64(0, 0);
+            out.jobs.push_back(rows::accepted_job(id, out.event_seq, t, item));
         }
         return out;
     }

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "store/schema.hpp"
+#include "store/service_status.hpp"
 #include "store/sqlite_db.hpp"
 #include "store/store.hpp"
 #include "store/store_rows.hpp"
@@ -300,19 +301,14 @@ class SqliteStore final : public Store {
             failing_since = status_.int64(1);
         }
         status_.reset();
-        if (e.status == DeployStatus::succeeded && failures > 0) {
-            out.recovery = {true, static_cast<uint32_t>(failures), failing_since};
-        }
-        if (e.status == DeployStatus::failed || e.status == DeployStatus::succeeded) {
-            const bool failed = e.status == DeployStatus::failed;
+        const StatusStep step = next_status(e, item.accepted_at_ms, failures, failing_since);
+        out.recovery = step.recovery;
+        if (step.write) {
             set_status_.bind(1, e.service)
                 .bind(2, e.environment)
                 .bind(3, to_string(e.status))
-                .bind(4, failed ? failures + 1 : 0)
-                // Failing since the first failure finished (when the event says), else its arrival.
-                .bind(5, failed ? (failures > 0 ? failing_since
-                                                : (e.finished_at_ms > 0 ? e.finished_at_ms : item.accepted_at_ms))
-                                : 0)
+                .bind(4, step.failures)
+                .bind(5, step.failing_since_ms)
                 .run();
         }
 
@@ -341,15 +337,7 @@ class SqliteStore final : public Store {
                 .bind(8, item.accepted_at_ms)
                 .bind(9, item.accepted_at_ms)
                 .run();
-            OpenJob job;
-            job.id = sqlite3_last_insert_rowid(db_.handle());
-            job.event_seq = out.event_seq;
-            job.target = t;
-            job.service = e.service;
-            job.environment = e.environment;
-            job.deployment_id = e.deployment_id;
-            job.accepted_at_ms = item.accepted_at_ms;
-            out.jobs.push_back(std::move(job));
+            out.jobs.push_back(rows::accepted_job(sqlite3_last_insert_rowid(db_.handle()), out.event_seq, t, item));
         }
         return out;
     }

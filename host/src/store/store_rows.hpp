@@ -48,4 +48,17 @@ OpenJob read_open_job(const Row& s) {
     return job;
 }
 
+// The open job a store hands the dispatcher for a target of an event it has just stored.
+inline OpenJob accepted_job(int64_t job_id, int64_t event_seq, const JobTarget& target, const IngestItem& item) {
+    OpenJob job;
+    job.id = job_id;
+    job.event_seq = event_seq;
+    job.target = target;
+    job.service = item.event.service;
+    job.environment = item.event.environment;
+    job.deployment_id = item.event.deployment_id;
+    job.accepted_at_ms = item.accepted_at_ms;
+    return job;
+}
+
 }  // namespace herald::rows
