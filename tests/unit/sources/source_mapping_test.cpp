@@ -9,6 +9,7 @@
 
 #include "event/deploy_event.hpp"
 #include "sources/inbound.hpp"
+#include "sources/json_paths.hpp"
 
 namespace herald {
 namespace {
@@ -158,6 +159,14 @@ TEST(GitHubSource, WorkflowRunOfADeployWorkflowBecomesAnEvent) {
 
     // A workflow the source does not list (tests, linting) is not deploy news.
     EXPECT_EQ(d.map(source_of("github")).kind, SourceMapping::Kind::ignored);
+}
+
+// Found by the source_webhook fuzzer: a multibyte character across the cut made the version
+// invalid UTF-8, so the mapped event was not valid JSON.
+TEST(SourceFields, ShortShaNeverCutsACharacterInTwo) {
+    EXPECT_EQ(sources::short_sha("bcbb5ec396a2c0f8", 8), "bcbb5ec3");
+    EXPECT_EQ(sources::short_sha("bcbb5ec\u037c6a2c0f8", 8), "bcbb5ec");  // U+037C is 2 bytes, at bytes 7-8
+    EXPECT_EQ(sources::short_sha("abc", 8), "abc");
 }
 
 TEST(GitLabSource, DeploymentFailedBecomesAFailedEvent) {
