@@ -3,6 +3,8 @@
 #include <boost/json.hpp>
 #include <boost/url/pct_string_view.hpp>
 
+#include <algorithm>
+
 #include "common/sha256.hpp"
 #include "sources/inbound.hpp"
 #include "sources/json_paths.hpp"
@@ -40,8 +42,13 @@ std::string purl_version(const std::string& purl) {
     if (at_sign == std::string::npos) return {};
     std::string_view version = std::string_view(purl).substr(at_sign + 1);
     version = version.substr(0, version.find_first_of("?#"));
+    // Decoded only when that gives printable ASCII (versions are like "1.4.2" or "sha256:…"): a
+    // decoded byte could be anything, including half a UTF-8 character.
     const auto decoded = boost::urls::make_pct_string_view(version);
-    return decoded ? decoded->decode() : std::string(version);
+    if (!decoded) return std::string(version);
+    std::string text = decoded->decode();
+    const bool plain = std::all_of(text.begin(), text.end(), [](char c) { return c > ' ' && c < 0x7f; });
+    return plain ? text : std::string(version);
 }
 
 // CloudEvents ids are unique per source, so Herald's id names both.

@@ -238,6 +238,17 @@ TEST(CdEventsSource, ServiceDeployedInBinaryModeBecomesASucceededEvent) {
     EXPECT_EQ(e.at("labels").at("cdevents.type"), "service.deployed");
 }
 
+// Found by the source_webhook fuzzer: "%8a" in a purl decoded to half a UTF-8 character.
+TEST(CdEventsSource, APurlVersionThatDecodesToNonTextStaysEncoded) {
+    Delivery d = sample("cdevents-service-deployed.json");
+    const std::string from = "sha256%3A0b31b1c02ff458ad";
+    const auto at = d.body.find(from);
+    ASSERT_NE(at, std::string::npos);
+    d.body.replace(at, from.size(), "sha256%3A0b31b1c02ff4%8ad");
+    const json::object e = mapped_event(source_of("cdevents"), d);
+    EXPECT_EQ(std::string(e.at("version").as_string()).substr(0, 25), "sha256%3A0b31b1c02ff4%8ad");
+}
+
 TEST(CdEventsSource, StructuredModeCarriesTheCdEventAsData) {
     const std::string cd = fixture("cdevents-service-deployed.json");
     const json::value inner = json::parse(cd);
