@@ -7,19 +7,17 @@
 #include <algorithm>
 
 #include "common/glob.hpp"
+#include "common/utf8_prefix.hpp"
 
 namespace herald {
 namespace json = boost::json;
 
 namespace {
 
-// Cuts at a character boundary, never inside a UTF-8 sequence.
+// Cuts at a character boundary, marking the cut.
 std::string cut(std::string text, size_t max_bytes) {
     if (text.size() <= max_bytes) return text;
-    size_t end = max_bytes;
-    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-    text.resize(end);
-    return text + "…";
+    return std::string(utf8_prefix(text, max_bytes)) + "…";
 }
 
 bool blank(std::string_view text) { return text.find_first_not_of(" \t\r\n") == std::string_view::npos; }

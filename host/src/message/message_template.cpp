@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/utf8_prefix.hpp"
 #include "event/rfc3339.hpp"
 
 namespace herald {
@@ -155,7 +156,7 @@ json::object template_data(const json::object& event, const TemplateExtras& extr
     std::string sha;
     if (const auto* commit = event.if_contains("commit"); commit != nullptr && commit->is_object()) {
         if (const auto* s = commit->get_object().if_contains("sha"); s != nullptr && s->is_string()) {
-            sha = std::string(s->get_string().subview(0, std::min<size_t>(7, s->get_string().size())));
+            sha = std::string(utf8_prefix(s->get_string(), 7));
         }
     }
     data["herald"] = json::object{{"team", extras.team},

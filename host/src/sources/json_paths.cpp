@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 #include <map>
 
+#include "common/utf8_prefix.hpp"
 #include "event/rfc3339.hpp"
 
 namespace herald::sources {
@@ -33,12 +34,8 @@ std::string first_of(std::initializer_list<std::string> candidates) {
     return {};
 }
 
-std::string short_sha(std::string_view sha, size_t n) {
-    if (sha.size() <= n) return std::string(sha);
-    // A SHA is hex, but a sender's field can hold anything: never cut inside a UTF-8 sequence.
-    while (n > 0 && (static_cast<unsigned char>(sha[n]) & 0xC0) == 0x80) --n;
-    return std::string(sha.substr(0, n));
-}
+// A SHA is hex, but a sender's field can hold anything.
+std::string short_sha(std::string_view sha, size_t n) { return std::string(utf8_prefix(sha, n)); }
 
 std::string rfc3339_or_empty(std::string_view value) {
     return is_rfc3339_timestamp(value) ? std::string(value) : std::string();

@@ -41,6 +41,12 @@ TEST(MessageTemplate, RendersEventFieldsLabelsAndHeraldsOwn) {
               "at deploy, no rollback");
 }
 
+TEST(MessageTemplate, ShortShaNeverCutsACharacterInTwo) {
+    // A sender's commit.sha can hold anything; half a character would not be valid JSON text.
+    const auto data = template_data(event(R"({"commit":{"sha":"abcdef\u037cxyz"}})"), {});
+    EXPECT_EQ(data.at("herald").at("short_sha"), "abcdef");
+}
+
 TEST(MessageTemplate, TextIsLeftPlainForThePluginToEscape) {
     // No HTML entities from the template: each plugin escapes the whole text for its format.
     const auto data = template_data(kFailed, {});
