@@ -60,6 +60,9 @@ class ServeHarness {
     }
 
     ~ServeHarness() {
+        for (auto& r : replicas_) {
+            if (r) r->process.stop();
+        }
         herald_.stop();
         fake_.stop();
     }
@@ -97,28 +100,39 @@ class ServeHarness {
     }
 
     void start_herald() {
-        const auto port_file = dir_.path() / "herald.port";
-        std::filesystem::remove(port_file);
-        std::vector<std::string> argv = {
-            HERALD_BINARY,      "serve",      "--config", (dir_.path() / "herald.yaml").string(), "--port-file",
-            port_file.string(), "--grace-ms", "3000"};
-        argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
-        argv.insert(argv.begin(), command_prefix_.begin(), command_prefix_.end());
-        herald_.start(argv, (dir_.path() / "herald.log").string());
-        if (!wait_until([&] { return std::filesystem::exists(port_file) || !herald_.running(); },
-                        std::chrono::seconds(15)) ||
-            !std::filesystem::exists(port_file)) {
-            throw std::runtime_error("herald serve did not start:\n" + read_text(dir_.path() / "herald.log"));
+        const auto urls = launch(herald_, "herald");
+        std::lock_guard lock(urls_mutex_);  // a client thread may be posting while Herald restarts
+        intake_ = urls.first;
+        admin_ = urls.second;
+    }
+
+    // Replicas: more `herald serve` processes on the same configuration (PostgreSQL storage),
+    // each on ports of its own. start_replica(i) starts replica i (again, after a kill).
+    void start_replica(size_t i) {
+        if (replicas_.size() <= i) replicas_.resize(i + 1);
+        if (!replicas_[i]) replicas_[i] = std::make_unique<Replica>();
+        const auto urls = launch(replicas_[i]->process, "replica-" + std::to_string(i));
+        std::lock_guard lock(urls_mutex_);
+        replicas_[i]->intake = urls.first;
+        replicas_[i]->admin = urls.second;
+    }
+    Process& replica(size_t i) { return replicas_.at(i)->process; }
+    std::string replica_admin_url(size_t i, const std::string& path) const {
+        std::lock_guard lock(urls_mutex_);
+        return replicas_.at(i)->admin + path;
+    }
+    HttpResult post_to(size_t i, const std::string& body) {
+        std::string url;
+        {
+            std::lock_guard lock(urls_mutex_);
+            url = replicas_.at(i)->intake + "/v1/events";
         }
-        std::istringstream lines(read_text(port_file));
-        for (std::string line; std::getline(lines, line);) {
-            const auto eq = line.find('=');
-            if (eq == std::string::npos) continue;
-            const std::string url = "http://127.0.0.1:" + trim(line.substr(eq + 1));
-            std::lock_guard lock(urls_mutex_);  // a client thread may be posting while Herald restarts
-            if (line.substr(0, eq) == "intake") intake_ = url;
-            if (line.substr(0, eq) == "admin") admin_ = url;
-        }
+        return http_request("POST", url, body,
+                            {"Content-Type: application/json",
+                             "X-Herald-Signature-256: sha256=" + hmac_sha256_hex(kSourceSecret, body)});
+    }
+    std::string replica_log(size_t i) const {
+        return read_text(dir_.path() / ("replica-" + std::to_string(i) + ".log"));
     }
 
     // More sources, as YAML list items indented by two spaces (set before write_host_config).
@@ -224,6 +238,38 @@ class ServeHarness {
     }
 
  private:
+    struct Replica {
+        Process process;
+        std::string intake, admin;
+    };
+
+    // Starts `herald serve` as `name` (its log is <name>.log); its intake and admin URLs.
+    std::pair<std::string, std::string> launch(Process& process, const std::string& name) {
+        const auto port_file = dir_.path() / (name + ".port");
+        std::filesystem::remove(port_file);
+        std::vector<std::string> argv = {
+            HERALD_BINARY,      "serve",      "--config", (dir_.path() / "herald.yaml").string(), "--port-file",
+            port_file.string(), "--grace-ms", "3000"};
+        argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
+        argv.insert(argv.begin(), command_prefix_.begin(), command_prefix_.end());
+        process.start(argv, (dir_.path() / (name + ".log")).string());
+        if (!wait_until([&] { return std::filesystem::exists(port_file) || !process.running(); },
+                        std::chrono::seconds(15)) ||
+            !std::filesystem::exists(port_file)) {
+            throw std::runtime_error("herald serve did not start:\n" + read_text(dir_.path() / (name + ".log")));
+        }
+        std::pair<std::string, std::string> urls;
+        std::istringstream lines(read_text(port_file));
+        for (std::string line; std::getline(lines, line);) {
+            const auto eq = line.find('=');
+            if (eq == std::string::npos) continue;
+            const std::string url = "http://127.0.0.1:" + trim(line.substr(eq + 1));
+            if (line.substr(0, eq) == "intake") urls.first = url;
+            if (line.substr(0, eq) == "admin") urls.second = url;
+        }
+        return urls;
+    }
+
     static std::string trim(std::string s) {
         while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
         return s;
@@ -232,6 +278,7 @@ class ServeHarness {
     TempDir dir_;
     Process fake_;
     Process herald_;
+    std::vector<std::unique_ptr<Replica>> replicas_;
     std::string fake_base_;
     std::string intake_;
     std::string admin_;

@@ -151,6 +151,7 @@ struct HostConfig {
     std::string storage_kind = "sqlite";  // sqlite or postgres
     std::string storage_path = "var/herald.db";
     std::string storage_url;  // postgres: the resolved connection URL (a secret)
+    int lease_seconds = 10;   // postgres: a replica that stops renewing loses its lanes this long after
     int retention_days = 7;
     size_t max_body_bytes = 256 * 1024;
     size_t max_pending_jobs = 1'000'000;

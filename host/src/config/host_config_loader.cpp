@@ -276,10 +276,14 @@ void read_storage(MapReader& storage, const std::filesystem::path& base, const L
     if (auto r = storage.integer("retention_days", 1, 3650)) host.retention_days = static_cast<int>(*r);
     if (kind == "sqlite") {
         if (storage.has("url")) d.error(storage.key_mark("url"), "storage.url: only with kind: postgres");
+        if (storage.has("lease_seconds")) {
+            d.error(storage.key_mark("lease_seconds"), "storage.lease_seconds: only with kind: postgres");
+        }
         if (auto p = storage.string("path")) host.storage_path = *p;
         return;
     }
     if (storage.has("path")) d.error(storage.key_mark("path"), "storage.path: only with kind: sqlite");
+    if (auto r = storage.integer("lease_seconds", 2, 300)) host.lease_seconds = static_cast<int>(*r);
     const auto url = storage.string("url", true);
     if (!url) return;
     if (auto v = resolve_value(*url, true, storage.mark("url"), "storage.url", base, options, d)) {
@@ -330,7 +334,7 @@ HostConfig load_host_config(const std::filesystem::path& path, const LoadOptions
     if (map.has("storage")) {
         MapReader storage(map.node("storage"), file, d, "storage");
         if (storage.ok()) {
-            storage.allow_only({"kind", "path", "url", "retention_days"});
+            storage.allow_only({"kind", "path", "url", "retention_days", "lease_seconds"});
             read_storage(storage, base, options, host);
         }
     }

@@ -16,9 +16,7 @@ constexpr size_t kExcerptChars = 500;
 
 // Queued work belongs to a channel by team and name, not by its settings: editing a setting
 // must not strand or reorder what is already queued for it.
-std::string fifo_key(const OpenJob& job) {
-    return job.target.team + '/' + job.target.channel + '\n' + job.service + '\n' + job.environment;
-}
+std::string fifo_key(const OpenJob& job) { return delivery_lane(job); }
 
 std::string excerpt(const std::string& body, const std::vector<std::string>& secrets) {
     std::string cut = body.size() > kExcerptChars ? body.substr(0, kExcerptChars) + "…" : body;
@@ -81,13 +79,48 @@ void Dispatcher::on_new_jobs(std::vector<OpenJob> jobs, std::shared_ptr<const Ev
     transport_->wakeup();
 }
 
+void Dispatcher::forget_shared_jobs() {
+    {
+        std::lock_guard lock(inbox_mutex_);
+        counters_.open_jobs.fetch_sub(static_cast<int64_t>(inbox_.size()));
+        inbox_.clear();
+        forget_requested_ = true;
+    }
+    transport_->wakeup();
+}
+
+void Dispatcher::work_allowed_until(int64_t local_ms) {
+    const int64_t before = work_allowed_until_ms_.exchange(local_ms);
+    if (local_ms > before) transport_->wakeup();
+}
+
 void Dispatcher::take_inbox() {
     std::vector<QueuedJob> jobs;
+    bool forget = false;
     {
         std::lock_guard lock(inbox_mutex_);
         jobs.swap(inbox_);
+        forget = std::exchange(forget_requested_, false);
     }
+    if (forget) forget_all();  // before the jobs that came after the request
     for (auto& job : jobs) enqueue(std::move(job));
+}
+
+// Other replicas own this replica's lanes now. Queued jobs are dropped (they stay open in the
+// store for their new owners), and requests in flight finish unrecorded: their jobs are sent
+// again by the new owner, the duplicates the lease's loss can cost.
+void Dispatcher::forget_all() {
+    int64_t dropped = 0;
+    for (const auto& [key, fifo] : fifos_) dropped += static_cast<int64_t>(fifo.jobs.size());
+    counters_.open_jobs.fetch_sub(dropped);
+    fifos_.clear();
+    ready_ = {};
+    for (auto& [token, flight] : in_flight_) flight.forgotten = true;
+    if (dropped > 0)
+        spdlog::warn(
+            "dispatch: this replica's lease ran out; {} queued deliveries left to the replicas that own their lanes "
+            "now",
+            dropped);
 }
 
 void Dispatcher::enqueue(QueuedJob queued) {
@@ -118,7 +151,8 @@ void Dispatcher::step(int max_wait_ms) {
     take_inbox();
     const int64_t now = clock_.now_unix_ms();
     refresh_oldest(now);
-    while (!stopping_.load() && !ready_.empty() && ready_.top().first <= now &&
+    const bool may_start = now < work_allowed_until_ms_.load();
+    while (may_start && !stopping_.load() && !ready_.empty() && ready_.top().first <= now &&
            in_flight_.size() < options_.max_in_flight) {
         auto [due, key] = ready_.top();
         ready_.pop();
@@ -127,7 +161,7 @@ void Dispatcher::step(int max_wait_ms) {
         start_head(key, now);
     }
     int timeout = max_wait_ms;
-    if (!ready_.empty() && in_flight_.size() < options_.max_in_flight && !stopping_.load()) {
+    if (may_start && !ready_.empty() && in_flight_.size() < options_.max_in_flight && !stopping_.load()) {
         timeout = static_cast<int>(std::clamp<int64_t>(ready_.top().first - now, 0, max_wait_ms));
     }
     for (auto& result : transport_->perform(timeout)) complete(std::move(result));
@@ -226,6 +260,11 @@ void Dispatcher::start_head(const std::string& key, int64_t now) {
             head.event = std::make_shared<const EventRecord>(std::move(*record));
         }
         if (!fifo.rendered) refused = render_head(fifo, *config, *channel);
+        if (!refused && !fifo.rendered->skip) {
+            const DeliveryPolicy& policy = channel->policy;
+            const int64_t allowed = limits_->take(fifo.rate_key, policy.rate_per_second, policy.burst, now);
+            if (allowed > now) return schedule(key, fifo, allowed);
+        }
     } catch (const StoreError& e) {
         // The store cannot be read just now (e.g. the database restarts): the job waits, in
         // its place, and is tried again shortly.
@@ -239,11 +278,6 @@ void Dispatcher::start_head(const std::string& key, int64_t now) {
         return finish_head(key, fifo, update_for(job, JobState::skipped), now);
     }
 
-    const DeliveryPolicy& policy = channel->policy;
-    const int64_t allowed = limiter_.allowed_at(fifo.rate_key, policy.rate_per_second, policy.burst, now);
-    if (allowed > now) return schedule(key, fifo, allowed);
-    limiter_.consume(fifo.rate_key, policy.rate_per_second, now);
-
     if (job.first_attempt_at_ms == 0) job.first_attempt_at_ms = now;
     const uint64_t token = next_token_++;
     in_flight_[token] = {key, now, config, channel};
@@ -255,6 +289,7 @@ void Dispatcher::complete(TransportResult result) {
     auto node = in_flight_.extract(result.token);
     if (node.empty()) return;
     InFlight& flight = node.mapped();
+    if (flight.forgotten) return;
     Fifo& fifo = fifos_[flight.fifo_key];
     fifo.busy = false;
     OpenJob& job = fifo.jobs.front().job;
@@ -343,9 +378,9 @@ void Dispatcher::retry_later(Fifo& fifo, const Classification& verdict, Attempt 
     int64_t delay = backoff_ms(policy, number);
     if (verdict.retry_after_ms >= 0) {
         delay = std::max(delay, verdict.retry_after_ms);
-        limiter_.pause_until(fifo.rate_key, now + verdict.retry_after_ms);
+        pause(fifo.rate_key, now + verdict.retry_after_ms, now);
     } else if (attempt.record.status_code == 429) {
-        limiter_.pause_until(fifo.rate_key, now + delay);
+        pause(fifo.rate_key, now + delay, now);
     }
     const bool out_of_retries = number > policy.max_retries;
     const bool out_of_time =
@@ -370,6 +405,16 @@ void Dispatcher::retry_later(Fifo& fifo, const Classification& verdict, Attempt 
     updates_.submit_updates({std::move(u)});
     fifo.rendered.reset();  // the next attempt renders again (attempt number, receipts)
     schedule(attempt.fifo_key, fifo, job.next_attempt_at_ms);
+}
+
+// A pause the store cannot share just now still holds this replica's lane back (the retry's own
+// delay); the other replicas learn of the next one.
+void Dispatcher::pause(const std::string& rate_key, int64_t until_ms, int64_t now) {
+    try {
+        limits_->pause_until(rate_key, until_ms, now);
+    } catch (const StoreError& e) {
+        spdlog::warn("dispatch: cannot share a Retry-After pause: {}", e.what());
+    }
 }
 
 void Dispatcher::dead_letter(const std::string& key, Fifo& fifo, const std::string& channel_type, std::string why,

@@ -40,7 +40,7 @@ struct DispatchCounters {
     std::atomic<int64_t> oldest_open_accepted_ms{0};  // 0 when nothing is open
 };
 
-class Dispatcher final : public NewJobSink {
+class Dispatcher final : public NewJobSink, public SharedWorkSink {
  public:
     using ConfigSource = std::function<std::shared_ptr<const RuntimeConfig>()>;
 
@@ -62,6 +62,13 @@ class Dispatcher final : public NewJobSink {
     void step(int max_wait_ms);
 
     void on_new_jobs(std::vector<OpenJob> jobs, std::shared_ptr<const EventRecord> event) override;
+
+    // Replicas sharing a database: the rate limits they share (call before start()), and the
+    // jobs of the lanes this replica owns (shared_work.hpp).
+    void share_rate_limits(std::unique_ptr<RateLimits> limits) { limits_ = std::move(limits); }
+    void on_shared_jobs(std::vector<OpenJob> jobs) override { on_new_jobs(std::move(jobs), nullptr); }
+    void forget_shared_jobs() override;
+    void work_allowed_until(int64_t local_ms) override;
 
     const DispatchCounters& counters() const { return counters_; }
     DispatchCounters& counters() { return counters_; }
@@ -86,6 +93,7 @@ class Dispatcher final : public NewJobSink {
         int64_t started_ms = 0;
         std::shared_ptr<const RuntimeConfig> config;
         const ChannelConfig* channel = nullptr;
+        bool forgotten = false;  // its lane went to another replica: the outcome is not recorded
     };
     // What became of one attempt, as the dead-letter, retry and success paths need it.
     struct Attempt {
@@ -98,6 +106,7 @@ class Dispatcher final : public NewJobSink {
 
     void run();
     void take_inbox();
+    void forget_all();
     void refresh_oldest(int64_t now);
     void enqueue(QueuedJob job);
     void schedule(const std::string& key, Fifo& fifo, int64_t due_ms);
@@ -110,6 +119,7 @@ class Dispatcher final : public NewJobSink {
     static constexpr int64_t kStoreRetryMs = 1000;    // a job waits this long when the store cannot be read
     void complete(TransportResult result);
     void delivered(Fifo& fifo, const Classification& verdict, Attempt attempt, int64_t now);
+    void pause(const std::string& rate_key, int64_t until_ms, int64_t now);
     void retry_later(Fifo& fifo, const Classification& verdict, Attempt attempt, int64_t now);
     // The one way a job reaches the dead-letter queue.
     void dead_letter(const std::string& key, Fifo& fifo, const std::string& channel_type, std::string why,
@@ -127,7 +137,7 @@ class Dispatcher final : public NewJobSink {
     HeraldMetrics* metrics_;
     int64_t oldest_refreshed_ms_ = 0;
     DispatchCounters counters_;
-    RateLimiter limiter_;
+    std::unique_ptr<RateLimits> limits_ = std::make_unique<RateLimiter>();
     std::mt19937_64 random_;
 
     std::unordered_map<std::string, Fifo> fifos_;
@@ -138,6 +148,8 @@ class Dispatcher final : public NewJobSink {
 
     std::mutex inbox_mutex_;
     std::vector<QueuedJob> inbox_;
+    bool forget_requested_ = false;  // under inbox_mutex_
+    std::atomic<int64_t> work_allowed_until_ms_{INT64_MAX};
     std::atomic<bool> stopping_{false};
     std::atomic<int64_t> stop_deadline_ms_{0};
     std::thread thread_;

@@ -7,10 +7,24 @@
 #include <string>
 #include <unordered_map>
 
+#include "store/shared_work.hpp"
+
 namespace herald {
 
-class RateLimiter {
+// The limits of one Herald, in memory (replicas sharing a database share theirs in it).
+class RateLimiter final : public RateLimits {
  public:
+    int64_t take(const std::string& key, double rate_per_second, uint32_t burst, int64_t now_ms) override {
+        const int64_t at = allowed_at(key, rate_per_second, burst, now_ms);
+        if (at <= now_ms) consume(key, rate_per_second, now_ms);
+        return at;
+    }
+
+    void pause_until(const std::string& key, int64_t until_ms, int64_t /*now_ms*/) override {
+        State& s = keys_[key];
+        s.paused_until_ms = std::max(s.paused_until_ms, until_ms);
+    }
+
     // The earliest time a request on `key` may go; `now_ms` when it may go now.
     int64_t allowed_at(const std::string& key, double rate_per_second, uint32_t burst, int64_t now_ms) const {
         const auto it = keys_.find(key);
@@ -31,11 +45,6 @@ class RateLimiter {
         State& s = keys_[key];
         const double interval = 1000.0 / rate_per_second;
         s.theoretical_arrival_ms = std::max(s.theoretical_arrival_ms, static_cast<double>(now_ms)) + interval;
-    }
-
-    void pause_until(const std::string& key, int64_t until_ms) {
-        State& s = keys_[key];
-        s.paused_until_ms = std::max(s.paused_until_ms, until_ms);
     }
 
  private:

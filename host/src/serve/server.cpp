@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -14,6 +16,12 @@ namespace herald {
 namespace {
 
 namespace net = boost::asio;
+
+std::string host_name() {
+    char name[256] = {};
+    gethostname(name, sizeof name - 1);
+    return name;
+}
 
 struct Loaded {
     std::shared_ptr<const RuntimeConfig> config;  // null when the config has errors
@@ -54,8 +62,10 @@ Server::Server(ServeOptions options)
 Server::~Server() { stop(); }
 
 int Server::run() {
-    if (!load_plugins_and_config() || !open_store()) return 1;
-    start_pipeline();
+    if (!load_plugins_and_config() || !open_store() || !start_pipeline()) {
+        stop();
+        return 1;
+    }
     register_gauges();
     make_listeners();
     if (!listen()) {
@@ -120,20 +130,47 @@ bool Server::open_store() {
     return true;
 }
 
-void Server::start_pipeline() {
-    auto open_jobs = store_->open_jobs();
-    spdlog::info("store: {} opened; {} deliveries to resume, {} in the dead-letter queue", host_.storage_path,
-                 open_jobs.size(), dead_at_start_);
+// On SQLite this Herald owns every job. Replicas on PostgreSQL share the work: each delivers the
+// jobs of the lanes it owns, whichever replica accepted them, within rate limits they share.
+bool Server::start_pipeline() {
     committer_ = std::make_unique<GroupCommitter>(*store_);
     dispatcher_ =
         std::make_unique<Dispatcher>([this] { return current_.load(); }, *committer_, store_->reader(), clock_,
                                      std::make_unique<CurlTransport>(), DispatcherOptions{}, &metrics_);
     dispatcher_->counters().dead_letters.store(dead_at_start_);
-    committer_->set_sink(dispatcher_.get());
-    dispatcher_->load(std::move(open_jobs));
+    WorkSharingOptions sharing;
+    sharing.replica_name = host_name() + ":" + std::to_string(getpid());
+    sharing.lease_ms = int64_t{host_.lease_seconds} * 1000;
+    sharing.heartbeat_ms = std::min<int64_t>(1000, sharing.lease_ms / 3);
+    try {
+        work_sharing_ = store_->work_sharing(sharing);
+        if (work_sharing_) {
+            dispatcher_->share_rate_limits(store_->shared_rate_limits());
+            work_sharing_->start(*dispatcher_);
+            spdlog::info(
+                "store: {} opened; {} in the dead-letter queue; deliveries are shared with the other "
+                "replicas by lane",
+                store_description(), dead_at_start_);
+        } else {
+            auto open_jobs = store_->open_jobs();
+            spdlog::info("store: {} opened; {} deliveries to resume, {} in the dead-letter queue", store_description(),
+                         open_jobs.size(), dead_at_start_);
+            committer_->set_sink(dispatcher_.get());
+            dispatcher_->load(std::move(open_jobs));
+        }
+    } catch (const StoreError& e) {
+        spdlog::error("serve: cannot start delivering: {}", e.what());
+        return false;
+    }
     committer_->start();
     dispatcher_->start();
     reloader_ = std::make_unique<ConfigReloader>([this] { return reload(); });
+    return true;
+}
+
+std::string Server::store_description() const {
+    return host_.storage_kind == "postgres" ? "PostgreSQL at " + describe_postgres_url(host_.storage_url)
+                                            : host_.storage_path;
 }
 
 ReloadResult Server::reload() {
@@ -181,6 +218,10 @@ void Server::register_gauges() {
                    [this, one] { return one(static_cast<double>(last_reload_success_ms_.load()) / 1000.0); });
     registry.gauge("herald_store_writable", "1 when the last commit to the store succeeded.",
                    [this, one] { return one(committer_->healthy() ? 1.0 : 0.0); });
+    if (work_sharing_) {
+        registry.gauge("herald_replica_lanes", "Delivery lanes this replica owns (replicas on PostgreSQL).",
+                       [this, one] { return one(static_cast<double>(work_sharing_->owned_lanes())); });
+    }
     registry.gauge("herald_plugin_info", "Loaded channel plugins.", [this] {
         Samples out;
         for (const auto& p : plugins_.plugins()) {
@@ -214,7 +255,7 @@ void Server::make_listeners() {
     services.committer = committer_.get();
     services.reopened = [this](std::vector<OpenJob> jobs) {
         dispatcher_->counters().dead_letters.fetch_sub(static_cast<int64_t>(jobs.size()));
-        dispatcher_->on_new_jobs(std::move(jobs), nullptr);
+        if (!work_sharing_) dispatcher_->on_new_jobs(std::move(jobs), nullptr);  // else their lanes' owners
     };
     services.dropped = [this] { dispatcher_->counters().dead_letters.fetch_sub(1); };
     services.readiness = [this] { return readiness(); };
@@ -292,6 +333,8 @@ void Server::stop() {
     if (reloader_) reloader_->stop();
     if (dispatcher_) dispatcher_->stop(options_.grace_ms);
     if (committer_) committer_->stop();
+    // Last: the lanes move to other replicas only once this one's outcomes are committed.
+    if (work_sharing_) work_sharing_->stop();
     if (!threads_.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(200));
     admin_work_.reset();
     work_.reset();

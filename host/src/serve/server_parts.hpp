@@ -38,7 +38,8 @@ class Server {
 
     bool load_plugins_and_config();
     bool open_store();
-    void start_pipeline();
+    bool start_pipeline();
+    std::string store_description() const;
     void register_gauges();
     void make_listeners();
     bool listen();
@@ -60,6 +61,7 @@ class Server {
     HeraldMetrics metrics_;
     std::unique_ptr<GroupCommitter> committer_;
     std::unique_ptr<Dispatcher> dispatcher_;
+    std::unique_ptr<WorkSharing> work_sharing_;  // replicas on PostgreSQL; null on SQLite
     std::atomic<bool> last_reload_ok_{true};
     std::atomic<int64_t> last_reload_success_ms_{0};
     std::unique_ptr<ConfigReloader> reloader_;

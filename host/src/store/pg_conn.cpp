@@ -38,6 +38,11 @@ std::string describe_url(const std::string& url) {
     return host + ":" + port + "/" + db;
 }
 
+}  // namespace herald::pg
+
+std::string herald::describe_postgres_url(const std::string& url) { return pg::describe_url(url); }
+
+namespace herald::pg {
 namespace {
 
 // libpq's messages end with a newline and may span lines; one line reads better in a log.

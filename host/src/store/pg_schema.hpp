@@ -6,10 +6,12 @@
 
 namespace herald::pg {
 
-// pg_advisory_lock keys: migrations, and the writer that owns the store (one per database until
-// several replicas share the work with leases).
+// The pg_advisory_lock key that serialises migrations.
 inline constexpr long long kMigrationLock = 0x4845524c44000001;  // "HERLD" + 1
-inline constexpr long long kWriterLock = 0x4845524c44000002;
+
+// The NOTIFY channel that tells a lane's owner it has work ("<owner>\t<lane>") or that a dead
+// job was replayed ("<owner>\t<lane>\t<job id>"); and "released" when a replica stops.
+inline constexpr const char* kWorkChannel = "herald_work";
 
 inline constexpr std::array kMigrations = {
     // 1: the same tables as the SQLite store (docs/operations.md, Storage).
@@ -80,6 +82,52 @@ CREATE TABLE store_probe (
   id    INTEGER PRIMARY KEY CHECK (id = 1),
   at_ms BIGINT NOT NULL
 );
+)SQL",
+    // 2: several replicas share the work. A lane (team/channel, service, environment: one
+    // delivery FIFO) belongs to one live replica at a time; a replica is live while its lease
+    // lasts. Rate limits and Retry-After pauses are shared rows, taken in one call. Times come
+    // from the database's clock, so replicas' clocks need not agree.
+    R"SQL(
+CREATE FUNCTION herald_now_ms() RETURNS BIGINT LANGUAGE SQL VOLATILE AS
+  $$ SELECT (extract(epoch FROM clock_timestamp()) * 1000)::BIGINT $$;
+ALTER TABLE jobs ADD COLUMN lane TEXT NOT NULL DEFAULT '';
+UPDATE jobs j SET lane = j.team || '/' || j.channel || E'\n' || e.service || E'\n' || e.environment
+  FROM events e WHERE e.seq = j.event_seq;
+CREATE INDEX jobs_open_lane ON jobs(lane, id) WHERE state IN ('pending', 'retry');
+CREATE TABLE replicas (
+  id             TEXT PRIMARY KEY,
+  name           TEXT NOT NULL,
+  started_at_ms  BIGINT NOT NULL,
+  lease_until_ms BIGINT NOT NULL
+);
+CREATE TABLE lanes (
+  lane  TEXT PRIMARY KEY,
+  owner TEXT NOT NULL
+);
+CREATE TABLE rate_limits (
+  key             TEXT PRIMARY KEY,
+  tat_ms          DOUBLE PRECISION NOT NULL DEFAULT 0,
+  paused_until_ms BIGINT NOT NULL DEFAULT 0
+);
+-- GCRA on a shared row: 0 when a request may go now (and it is counted), else the wait in ms.
+CREATE FUNCTION herald_take_rate(k TEXT, interval_ms DOUBLE PRECISION, tolerance_ms DOUBLE PRECISION)
+RETURNS BIGINT LANGUAGE plpgsql AS $$
+DECLARE
+  now_ms DOUBLE PRECISION := extract(epoch FROM clock_timestamp()) * 1000;
+  r rate_limits%ROWTYPE;
+  at_ms DOUBLE PRECISION;
+BEGIN
+  INSERT INTO rate_limits (key) VALUES (k) ON CONFLICT (key) DO NOTHING;
+  SELECT * INTO r FROM rate_limits WHERE key = k FOR UPDATE;
+  at_ms := GREATEST(now_ms, r.paused_until_ms::DOUBLE PRECISION, r.tat_ms - tolerance_ms);
+  IF at_ms > now_ms THEN
+    RETURN CEIL(at_ms - now_ms)::BIGINT;
+  END IF;
+  IF interval_ms > 0 THEN
+    UPDATE rate_limits SET tat_ms = GREATEST(r.tat_ms, now_ms) + interval_ms WHERE key = k;
+  END IF;
+  RETURN 0;
+END $$;
 )SQL",
 };
 

@@ -1,10 +1,13 @@
 // The PostgreSQL store: the same tables and rules as the SQLite store, for a database that
 // outlives any one machine. A commit is acknowledged when PostgreSQL's COMMIT returns, so its
 // durability is the server's `synchronous_commit` (docs/operations.md, Storage).
+#include <algorithm>
 #include <memory>
+#include <tuple>
 
 #include "store/pg_conn.hpp"
 #include "store/pg_schema.hpp"
+#include "store/pg_work_sharing.hpp"
 #include "store/service_status.hpp"
 #include "store/sql_queries.hpp"
 #include "store/store_rows.hpp"
@@ -99,32 +102,36 @@ class PgReader final : public StoreReader {
 
 class PgStore final : public Store {
  public:
-    explicit PgStore(const std::string& url) : url_(url), c_(url) {
-        migrate(c_);
-        hold_writer_lock();
-    }
+    explicit PgStore(const std::string& url) : url_(url), c_(url), replica_id_(pg::new_replica_id()) { migrate(c_); }
 
+    // Items are stored in service+environment order (each pair's own in arrival order), taking
+    // each pair's status row and then its lanes' rows in one order on every replica, so two
+    // replicas' commits wait for each other instead of deadlocking.
     std::vector<IngestOutcome> commit(const std::vector<IngestItem>& items,
                                       const std::vector<JobUpdate>& updates) override {
-        hold_writer_lock();
+        std::vector<size_t> order(items.size());
+        for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+        std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+            const DeployEvent& x = items[a].event;
+            const DeployEvent& y = items[b].event;
+            return std::tie(x.service, x.environment) < std::tie(y.service, y.environment);
+        });
         return pg::in_transaction(c_, [&] {
-            std::vector<IngestOutcome> outcomes;
-            outcomes.reserve(items.size());
-            for (const auto& item : items) outcomes.push_back(ingest(item));
+            std::vector<IngestOutcome> outcomes(items.size());
+            for (size_t i : order) outcomes[i] = ingest(items[i]);
             for (const auto& update : updates) apply(update);
             return outcomes;
         });
     }
 
     void probe(int64_t now_ms) override {
-        hold_writer_lock();
         c_.query(
             "INSERT INTO store_probe (id, at_ms) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET at_ms = excluded.at_ms",
             {param(now_ms)});
     }
 
+    // Every open job in the database; a replica gets only its lanes' ones, from work_sharing().
     std::vector<OpenJob> open_jobs() override {
-        c_.exec("UPDATE jobs SET state = 'pending' WHERE state = 'in_flight'");
         PgRows r(c_.query(std::string("SELECT ") + rows::kOpenJobColumns +
                           " WHERE j.state IN ('pending', 'retry') ORDER BY j.id"));
         std::vector<OpenJob> jobs;
@@ -151,16 +158,24 @@ class PgStore final : public Store {
     std::unique_ptr<AdminReader> admin_reader() override {
         return make_sql_admin_reader(std::make_unique<PgQueries>(url_));
     }
+    std::unique_ptr<WorkSharing> work_sharing(const WorkSharingOptions& options) override {
+        return pg::make_work_sharing(url_, replica_id_, options);
+    }
+    std::unique_ptr<RateLimits> shared_rate_limits() override { return pg::make_rate_limits(url_); }
 
+    // A replayed job goes to its lane's owner (NOTIFY), which queues it behind the lane's other
+    // jobs.
     std::vector<OpenJob> replay_dead(const std::vector<int64_t>& job_ids, int64_t now_ms) override {
         return pg::in_transaction(c_, [&] {
             std::vector<OpenJob> reopened;
             for (int64_t id : job_ids) {
                 const auto reset = c_.query(
                     "UPDATE jobs SET state = 'pending', attempts = 0, next_attempt_at_ms = 0, first_attempt_at_ms = 0, "
-                    "dead_reason = '', updated_at_ms = $1, finished_at_ms = 0 WHERE id = $2 AND state = 'dead'",
+                    "dead_reason = '', updated_at_ms = $1, finished_at_ms = 0 WHERE id = $2 AND state = 'dead' "
+                    "RETURNING lane",
                     {param(now_ms), param(id)});
-                if (reset.affected() == 0) continue;
+                if (reset.rows() == 0) continue;
+                notify_owner(reset.text(0, 0), claim_lane(reset.text(0, 0)), id);
                 PgRows r(c_.query(std::string("SELECT ") + rows::kOpenJobColumns + " WHERE j.id = $1", {param(id)}));
                 if (r.next()) reopened.push_back(rows::read_open_job(r));
             }
@@ -178,26 +193,29 @@ class PgStore final : public Store {
     }
 
  private:
-    // One writer per database until replicas share the work with leases: a second Herald would
-    // deliver every open job again. The lock lives as long as the session, so it is taken again
-    // after a reconnection.
-    void hold_writer_lock() {
-        if (locked_generation_ && *locked_generation_ == c_.generation()) return;
-        const bool owner = c_.query("SELECT pg_try_advisory_lock($1)", {param(pg::kWriterLock)}).text(0, 0) == "t";
-        if (!owner) {
-            throw StoreError("another Herald is already writing to PostgreSQL at " + pg::describe_url(url_) +
-                             "; one Herald per database for now (replicas that share a database are not built yet)");
-        }
-        locked_generation_ = c_.generation();
+    // The lane's live owner, or this replica when it has none. The row stays locked until the
+    // transaction ends, so job ids within a lane are given out in commit order: the owner,
+    // reading "jobs after the last one I have", never misses one that commits late.
+    std::string claim_lane(const std::string& lane) {
+        return c_
+            .query(
+                "INSERT INTO lanes (lane, owner) VALUES ($1, $2) ON CONFLICT (lane) DO UPDATE SET owner = "
+                "CASE WHEN EXISTS (SELECT 1 FROM replicas r WHERE r.id = lanes.owner "
+                "AND r.lease_until_ms >= herald_now_ms()) THEN lanes.owner ELSE excluded.owner END RETURNING owner",
+                {lane, replica_id_})
+            .text(0, 0);
+    }
+
+    // Delivered when the transaction commits (PostgreSQL folds repeats within one).
+    void notify_owner(const std::string& lane, const std::string& owner, int64_t replayed_job = 0) {
+        std::string payload = owner + '\t' + lane;
+        if (replayed_job != 0) payload += '\t' + std::to_string(replayed_job);
+        c_.query("SELECT pg_notify($1, $2)", {std::string(pg::kWorkChannel), payload});
     }
 
     IngestOutcome ingest(const IngestItem& item) {
         IngestOutcome out;
         const DeployEvent& e = item.event;
-        if (c_.query("SELECT 1 FROM events WHERE id = $1", {e.id}).rows() > 0) {
-            out.duplicate = true;
-            return out;
-        }
         // Last status per service+environment: a success after failures is a recovery.
         const auto status = c_.query(
             "SELECT failures, failing_since_ms FROM service_status WHERE service = $1 AND environment = $2 FOR UPDATE",
@@ -205,6 +223,21 @@ class PgStore final : public Store {
         const StatusStep step = next_status(e, item.accepted_at_ms, status.rows() > 0 ? status.int64(0, 0) : 0,
                                             status.rows() > 0 ? status.int64(0, 1) : 0);
         out.recovery = step.recovery;
+        // The id is unique across replicas: one that another replica is storing right now waits
+        // for its commit and is then a duplicate.
+        const auto inserted = c_.query(
+            "INSERT INTO events (id, source, service, environment, status, deployment_id, json, "
+            "accepted_at_ms, is_recovery, failures_before, failing_since_ms) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING RETURNING seq",
+            {e.id, item.source, e.service, e.environment, std::string(to_string(e.status)), e.deployment_id, e.json,
+             param(item.accepted_at_ms), param(out.recovery.is_recovery ? 1 : 0),
+             param(static_cast<int64_t>(out.recovery.failures_before)), param(out.recovery.failing_since_ms)});
+        if (inserted.rows() == 0) {
+            out = {};
+            out.duplicate = true;
+            return out;
+        }
+        out.event_seq = inserted.int64(0, 0);
         if (step.write) {
             c_.query(
                 "INSERT INTO service_status (service, environment, last_status, failures, failing_since_ms) "
@@ -214,25 +247,21 @@ class PgStore final : public Store {
                 {e.service, e.environment, std::string(to_string(e.status)), param(step.failures),
                  param(step.failing_since_ms)});
         }
-        out.event_seq =
-            c_.query(
-                  "INSERT INTO events (id, source, service, environment, status, deployment_id, json, "
-                  "accepted_at_ms, is_recovery, failures_before, failing_since_ms) "
-                  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING seq",
-                  {e.id, item.source, e.service, e.environment, std::string(to_string(e.status)), e.deployment_id,
-                   e.json, param(item.accepted_at_ms), param(out.recovery.is_recovery ? 1 : 0),
-                   param(static_cast<int64_t>(out.recovery.failures_before)), param(out.recovery.failing_since_ms)})
-                .int64(0, 0);
-        for (const auto& t : item.targets) {
+        std::vector<std::pair<std::string, const JobTarget*>> lanes;
+        for (const auto& t : item.targets)
+            lanes.emplace_back(delivery_lane(t.team, t.channel, e.service, e.environment), &t);
+        std::stable_sort(lanes.begin(), lanes.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+        for (const auto& [lane, t] : lanes) {
+            notify_owner(lane, claim_lane(lane));
             const int64_t id =
                 c_.query(
                       "INSERT INTO jobs (event_seq, team, channel, channel_type, destination_hash, reason, "
-                      "fallback, state, created_at_ms, updated_at_ms) "
-                      "VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $8) RETURNING id",
-                      {param(out.event_seq), t.team, t.channel, t.channel_type, t.destination_hash, t.reason,
-                       param(t.fallback ? 1 : 0), param(item.accepted_at_ms)})
+                      "fallback, state, created_at_ms, updated_at_ms, lane) "
+                      "VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $8, $9) RETURNING id",
+                      {param(out.event_seq), t->team, t->channel, t->channel_type, t->destination_hash, t->reason,
+                       param(t->fallback ? 1 : 0), param(item.accepted_at_ms), lane})
                     .int64(0, 0);
-            out.jobs.push_back(rows::accepted_job(id, out.event_seq, t, item));
+            out.jobs.push_back(rows::accepted_job(id, out.event_seq, *t, item));
         }
         return out;
     }
@@ -266,7 +295,7 @@ class PgStore final : public Store {
 
     std::string url_;
     Connection c_;
-    std::optional<uint64_t> locked_generation_;
+    std::string replica_id_;
 };
 
 }  // namespace

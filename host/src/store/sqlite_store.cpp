@@ -39,6 +39,9 @@ std::optional<JobState> parse_job_state(std::string_view text) {
     return std::nullopt;
 }
 
+std::unique_ptr<WorkSharing> Store::work_sharing(const WorkSharingOptions& /*options*/) { return nullptr; }
+std::unique_ptr<RateLimits> Store::shared_rate_limits() { return nullptr; }
+
 std::unique_ptr<AdminReader> open_sqlite_admin_reader(const std::string& path);
 
 namespace {

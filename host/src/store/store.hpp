@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "event/deploy_event.hpp"
+#include "store/shared_work.hpp"
 
 namespace herald {
 
@@ -68,6 +69,17 @@ struct OpenJob {
     int64_t first_attempt_at_ms = 0;
     int64_t accepted_at_ms = 0;
 };
+
+// The delivery lane of a job: one team's channel, for one service in one environment. A lane's
+// jobs are delivered one at a time in acceptance order, so a recovery never overtakes the
+// failure it recovers; with several replicas, one replica at a time owns a lane.
+inline std::string delivery_lane(const std::string& team, const std::string& channel, const std::string& service,
+                                 const std::string& environment) {
+    return team + '/' + channel + '\n' + service + '\n' + environment;
+}
+inline std::string delivery_lane(const OpenJob& job) {
+    return delivery_lane(job.target.team, job.target.channel, job.service, job.environment);
+}
 
 struct AttemptRecord {
     uint32_t number = 0;
@@ -210,6 +222,7 @@ class Store {
                                               const std::vector<JobUpdate>& updates) = 0;
 
     // Jobs with work left, in acceptance order; jobs a crash left mid-flight are pending again.
+    // With work sharing, a replica gets only its lanes' jobs, from work_sharing() instead.
     virtual std::vector<OpenJob> open_jobs() = 0;
 
     // Deletes finished work older than the cut-off (never open or dead jobs). Returns rows removed.
@@ -220,13 +233,20 @@ class Store {
     virtual void probe(int64_t now_ms) = 0;
 
     // Dead jobs back to pending: attempts reset, history kept. Returns the jobs now open
-    // (ids that are not dead are ignored).
+    // (ids that are not dead are ignored). With work sharing they reach their lane's owner
+    // through it; otherwise the caller queues them.
     virtual std::vector<OpenJob> replay_dead(const std::vector<int64_t>& job_ids, int64_t now_ms) = 0;
     // Deletes a dead job and its attempts. False when it is not a dead job.
     virtual bool drop_dead(int64_t job_id) = 0;
 
     virtual std::unique_ptr<StoreReader> reader() = 0;
     virtual std::unique_ptr<AdminReader> admin_reader() = 0;
+
+    // Several replicas on one database (shared_work.hpp): how this replica gets its share of
+    // the open jobs, and the rate limits all replicas share. Null for a store one Herald owns,
+    // whose open jobs are all this Herald's (open_jobs(), and new jobs as they are accepted).
+    virtual std::unique_ptr<WorkSharing> work_sharing(const WorkSharingOptions& options);
+    virtual std::unique_ptr<RateLimits> shared_rate_limits();
 };
 
 // Opens (creating and migrating) the SQLite store at `path`.
@@ -235,5 +255,7 @@ std::unique_ptr<Store> open_sqlite_store(const std::string& path);
 // Connects to PostgreSQL at `url` (libpq: postgresql://user:password@host:port/db?…) and
 // migrates its schema. Throws StoreError, whose text never holds the password.
 std::unique_ptr<Store> open_postgres_store(const std::string& url);
+// "host:port/database" of a PostgreSQL URL, for messages and logs (no user, no password).
+std::string describe_postgres_url(const std::string& url);
 
 }  // namespace herald

@@ -379,5 +379,68 @@ TEST_F(DispatcherRules, FollowUpRequestsRunInOrderWithinOneJob) {
     EXPECT_EQ(dispatcher_->counters().open_jobs.load(), 0);
 }
 
+// Replicas: nothing starts once the lease may have run out, and a lost lease drops the queue
+// (its new owners deliver it) while an outcome already in flight goes unrecorded.
+TEST_F(DispatcherRules, NothingStartsPastTheLeaseAndALostLeaseForgetsTheQueue) {
+    start_with_one_channel("https://hooks.example.com/a", policy_);
+    dispatcher_->work_allowed_until(clock_.now + 500);
+    add_job(1, "payments-api");
+    add_job(2, "ledger");
+    dispatcher_->step(0);
+    ASSERT_EQ(transport_->started.size(), 2u);
+    add_job(3, "billing");
+    advance_to(clock_.now + 500);
+    EXPECT_EQ(transport_->started.size(), 2u) << "started after the lease may have ended";
+    dispatcher_->work_allowed_until(clock_.now + 5000);
+    dispatcher_->step(0);
+    EXPECT_EQ(transport_->started.size(), 3u) << "renewed: work goes on";
+
+    add_job(4, "payments-api");  // queued behind job 1, in flight
+    dispatcher_->forget_shared_jobs();
+    transport_->answer(transport_->started[0], 200);
+    dispatcher_->step(0);
+    EXPECT_TRUE(sink_.updates.empty()) << "an outcome after the lease was lost is not recorded";
+    EXPECT_EQ(transport_->started.size(), 3u) << "the queued job is left to its lane's new owner";
+    EXPECT_EQ(dispatcher_->counters().open_jobs.load(), 0);
+
+    // Handed back (this replica owns the lane again): delivered as any job.
+    add_job(4, "payments-api");
+    dispatcher_->step(0);
+    ASSERT_EQ(transport_->started.size(), 4u);
+    transport_->answer(last(), 200);
+    dispatcher_->step(0);
+    ASSERT_EQ(sink_.updates.size(), 1u);
+    EXPECT_EQ(sink_.updates[0].job_id, 4);
+}
+
+// Shared limits are the store's; the dispatcher asks them before every request.
+TEST_F(DispatcherRules, SharedRateLimitsDecideWhenARequestGoes) {
+    class Held final : public RateLimits {
+     public:
+        int64_t take(const std::string& key, double, uint32_t, int64_t now_ms) override {
+            keys.push_back(key);
+            return now_ms < open_at ? open_at : now_ms;
+        }
+        void pause_until(const std::string& key, int64_t until_ms, int64_t) override { paused[key] = until_ms; }
+        int64_t open_at = 0;
+        std::vector<std::string> keys;
+        std::map<std::string, int64_t> paused;
+    };
+    start_with_one_channel("https://hooks.example.com/a", policy_);
+    auto limits = std::make_unique<Held>();
+    Held& held = *limits;
+    held.open_at = clock_.now + 700;
+    dispatcher_->share_rate_limits(std::move(limits));
+    add_job(1, "payments-api");
+    dispatcher_->step(0);
+    EXPECT_TRUE(transport_->started.empty()) << "another replica used the channel's turn";
+    advance_to(held.open_at);
+    ASSERT_EQ(transport_->started.size(), 1u);
+    EXPECT_EQ(held.keys.back(), "url:https://hooks.example.com/a");
+    transport_->answer(last(), 429, {{"Retry-After", "3"}});
+    dispatcher_->step(0);
+    EXPECT_EQ(held.paused["url:https://hooks.example.com/a"], clock_.now + 3000) << "the pause is shared";
+}
+
 }  // namespace
 }  // namespace herald

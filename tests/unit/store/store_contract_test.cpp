@@ -8,65 +8,19 @@
 #include "support/memory_store.hpp"
 #include "support/postgres_server.hpp"
 #include "support/temp_dir.hpp"
+#include "unit/store/store_test_items.hpp"
 
 namespace herald {
 namespace {
+
+using test::item;
+using test::outcome;
+using test::postgres;
 
 struct StoreFactory {
     std::string name;
     std::function<std::unique_ptr<Store>(const test::TempDir&)> open;
 };
-
-IngestItem item(const std::string& id, const std::string& service, DeployStatus status, int64_t at,
-                std::vector<std::string> channels = {"deploys"}) {
-    IngestItem it;
-    it.event.id = id;
-    it.event.service = service;
-    it.event.environment = "production";
-    it.event.status = status;
-    it.event.deployment_id = service + "/" + id;
-    it.event.json = R"({"id":")" + id + R"("})";
-    it.source = "ci";
-    it.accepted_at_ms = at;
-    for (const auto& c : channels) it.targets.push_back({"payments", c, "webhook", "hash-" + c, "owner", false});
-    return it;
-}
-
-JobUpdate outcome(const OpenJob& job, JobState state, int64_t at, const std::string& receipt = {}) {
-    JobUpdate u;
-    u.job_id = job.id;
-    u.state = state;
-    u.attempts = 1;
-    u.first_attempt_at_ms = at;
-    u.next_attempt_at_ms = at + 1000;
-    u.attempt = AttemptRecord{
-        1, at, state == JobState::delivered ? 200 : 500, 5, state == JobState::delivered ? "delivered" : "retry", ""};
-    if (state == JobState::dead) u.dead_reason = "gave up";
-    u.destination_hash = job.target.destination_hash;
-    u.deployment_id = job.deployment_id;
-    if (!receipt.empty()) u.receipt = receipt;
-    return u;
-}
-
-test::PostgresServer& postgres() {
-    static test::PostgresServer server;
-    return server;
-}
-
-TEST(PostgresStore, OneHeraldWritesToADatabaseAtATime) {
-    const std::string url = postgres().new_database();
-    auto first = open_postgres_store(url);
-    try {
-        open_postgres_store(url);
-        ADD_FAILURE() << "a second writer was let in";
-    } catch (const StoreError& e) {
-        EXPECT_NE(std::string(e.what()).find("another Herald is already writing to PostgreSQL at 127.0.0.1:"),
-                  std::string::npos)
-            << e.what();
-    }
-    first.reset();
-    EXPECT_NO_THROW(open_postgres_store(url)) << "the lock goes with the first writer";
-}
 
 class StoreContract : public ::testing::TestWithParam<StoreFactory> {
  protected:

@@ -1,0 +1,174 @@
+// Several `herald serve` replicas on one PostgreSQL database, as a load balancer would spread
+// events over them: one shared Slack channel gets every event once, at its 1 message/s, with
+// no 429 and each service's events in order; kill -9 of replicas mid-burst, again and again,
+// loses nothing acknowledged; a dead replica's lanes are taken over within the lease.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <iostream>
+#include <regex>
+
+#include "support/postgres_server.hpp"
+#include "support/serve_harness.hpp"
+
+namespace herald {
+namespace {
+
+using namespace std::chrono_literals;
+using test::ServeHarness;
+namespace json = boost::json;
+
+std::string event(const std::string& id, const std::string& service, const std::string& status,
+                  const std::string& version) {
+    return R"({"id":")" + id + R"(","service":")" + service + R"(","environment":"production","status":")" + status +
+           R"(","version":")" + version +
+           R"(","commit":{"sha":"abc123"},"triggered_by":"ci","pipeline":{"url":"https://ci.example.com/r/1"}})";
+}
+
+class Replicas : public ::testing::Test {
+ protected:
+    // `count` replicas on one database; a 2 s lease so that takeovers are quick to test.
+    void start(size_t count, const std::string& channels) {
+        h_.set_storage_block("storage:\n  kind: postgres\n  lease_seconds: 2\n  url: " +
+                             h_.secret("database", db_.new_database()));
+        h_.team("payments",
+                "version: 1\nteam: payments\nservices: [payments-api, ledger, refunds]\nchannels:\n" + channels);
+        h_.write_host_config();
+        for (size_t i = 0; i < count; ++i) h_.start_replica(i);
+    }
+
+    std::string logs(size_t count) {
+        std::string out;
+        for (size_t i = 0; i < count; ++i) out += "--- replica " + std::to_string(i) + "\n" + h_.replica_log(i);
+        return out;
+    }
+
+    // The version of every request the fake Slack webhook received, in arrival order.
+    std::vector<std::string> slack_versions() {
+        static const std::regex version(R"(\*Version\*\\n([0-9.]+))");
+        std::vector<std::string> out;
+        for (const auto& r : h_.fake_requests("slack")) {
+            const std::string body(r.at("body").as_string());
+            std::smatch m;
+            if (std::regex_search(body, m, version)) out.push_back(m[1]);
+        }
+        return out;
+    }
+
+    test::PostgresServer db_;
+    ServeHarness h_;
+};
+
+TEST_F(Replicas, ThreeShareABurstToOneSlackChannelAtItsRateInOrderWithoutA429) {
+    start(3,
+          "  - name: deploys\n    type: slack\n    statuses: [started, failed, succeeded]\n    settings:\n"
+          "      webhook_url: " +
+              h_.secret("slack", h_.fake_url("/slack/services/T/B/shared")) + "\n");
+    // Two services, four events each, posted round-robin to the three replicas.
+    const std::vector<std::string> services = {"payments-api", "ledger"};
+    const std::vector<std::string> statuses = {"started", "failed", "started", "succeeded"};
+    std::map<std::string, std::vector<std::string>> posted;
+    size_t next = 0;
+    for (size_t step = 0; step < statuses.size(); ++step) {
+        for (size_t s = 0; s < services.size(); ++s) {
+            const std::string version = std::to_string(s + 1) + ".0." + std::to_string(step);
+            const std::string id = services[s] + "-" + std::to_string(step);
+            const auto r = h_.post_to(next++ % 3, event(id, services[s], statuses[step], version));
+            ASSERT_EQ(r.status, 202) << r.body;
+            posted[services[s]].push_back(version);
+        }
+    }
+    const size_t total = services.size() * statuses.size();
+    ASSERT_TRUE(test::wait_until([&] { return slack_versions().size() >= total; }, 30s)) << logs(3);
+    std::this_thread::sleep_for(1500ms);  // a duplicate would arrive by now
+
+    const auto versions = slack_versions();
+    EXPECT_EQ(versions.size(), total) << "each event once";
+    int64_t limited = 0;
+    for (const auto& r : h_.fake_requests("slack")) limited += r.at("status").to_number<int64_t>() == 429 ? 1 : 0;
+    EXPECT_EQ(limited, 0) << "three replicas together keep to the channel's 1 message/s";
+    for (size_t s = 0; s < services.size(); ++s) {
+        std::vector<std::string> seen;
+        for (const auto& v : versions) {
+            if (v.rfind(std::to_string(s + 1) + ".0.", 0) == 0) seen.push_back(v);
+        }
+        EXPECT_EQ(seen, posted[services[s]]) << services[s] << " in the order its events were accepted";
+    }
+}
+
+TEST_F(Replicas, KillNineOfReplicasMidBurstAgainAndAgainLosesNothingAcknowledged) {
+    h_.fault(R"({"path_prefix":"/webhook/","mode":"slow","delay_ms":15})");
+    start(2, "  - name: hook\n    type: webhook\n    statuses: [failed, succeeded]\n    settings:\n      url: " +
+                 h_.secret("hook", h_.fake_url("/webhook/payments")) + "\n");
+    const std::vector<std::string> services = {"payments-api", "ledger", "refunds"};
+    std::vector<std::string> accepted;
+    std::map<std::string, std::vector<std::string>> order;  // per service, as accepted
+    int kills = 0;
+    for (int round = 0; round < 4; ++round) {
+        const size_t victim = static_cast<size_t>(round % 2);
+        for (int i = 0; i < 60; ++i) {
+            const std::string service = services[static_cast<size_t>(i) % services.size()];
+            const std::string id = "r" + std::to_string(round) + "-" + std::to_string(i);
+            // Spread over both replicas; after the kill only the survivor answers.
+            const size_t to = i < 40 ? static_cast<size_t>(i) % 2 : 1 - victim;
+            if (i == 40) {
+                h_.replica(victim).kill_hard();
+                ++kills;
+            }
+            if (h_.post_to(to, test::failed_event(id, service)).status == 202) {
+                accepted.push_back(id);
+                order[service].push_back(id);
+            }
+        }
+        h_.start_replica(victim);
+    }
+    auto seen = [&] { return h_.webhook_deliveries_by_event(); };
+    ASSERT_TRUE(test::wait_until(
+        [&] {
+            auto s = seen();
+            for (const auto& id : accepted) {
+                if (s[id] == 0) return false;
+            }
+            return true;
+        },
+        60s))
+        << logs(2);
+    size_t duplicates = 0;
+    const auto counts = seen();
+    for (const auto& id : accepted) duplicates += static_cast<size_t>(counts.at(id) - 1);
+    // Each service's first deliveries follow its acceptance order.
+    std::map<std::string, std::vector<std::string>> first_seen;
+    std::set<std::string> delivered;
+    for (const auto& r : h_.fake_requests("webhook")) {
+        const auto body = json::parse(r.at("body").as_string());
+        const std::string id(body.at("event").at("id").as_string());
+        const std::string service(body.at("event").at("service").as_string());
+        if (delivered.insert(id).second) first_seen[service].push_back(id);
+    }
+    for (const auto& service : services) EXPECT_EQ(first_seen[service], order[service]) << service;
+    EXPECT_EQ(accepted.size(), 240u);
+    EXPECT_LE(duplicates, static_cast<size_t>(kills) * services.size()) << "at most the requests in flight per kill";
+    std::cout << "Replica kill -9 run: " << accepted.size() << " accepted over " << kills
+              << " kills of one of two replicas, all delivered, " << duplicates << " duplicates\n";
+}
+
+TEST_F(Replicas, ADeadReplicasLanesAreTakenOverWithinTheLease) {
+    start(2, "  - name: hook\n    type: webhook\n    statuses: [failed, succeeded]\n    settings:\n      url: " +
+                 h_.secret("hook", h_.fake_url("/webhook/payments")) + "\n");
+    // Replica 0 accepts first, so it owns the lane.
+    ASSERT_EQ(h_.post_to(0, test::failed_event("owned", "payments-api")).status, 202);
+    ASSERT_TRUE(test::wait_until([&] { return h_.webhook_deliveries_by_event()["owned"] == 1; }, 10s)) << logs(2);
+    h_.replica(0).kill_hard();
+    const auto killed = std::chrono::steady_clock::now();
+    ASSERT_EQ(h_.post_to(1, test::failed_event("after-kill", "payments-api")).status, 202);
+    ASSERT_TRUE(test::wait_until([&] { return h_.webhook_deliveries_by_event()["after-kill"] == 1; }, 15s)) << logs(2);
+    const auto takeover =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - killed);
+    std::cout << "Lease takeover after kill -9 (lease 2 s, heartbeat 666 ms): " << takeover.count()
+              << " ms from the kill to the delivery by the other replica\n";
+    EXPECT_GE(takeover, 1000ms) << "the lane waited for the dead replica's lease";
+    EXPECT_LT(takeover, 4s) << "lease plus a heartbeat or two";
+}
+
+}  // namespace
+}  // namespace herald
