@@ -12,7 +12,7 @@ build_packages=(
   libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev libkainjow-mustache-dev libpq-dev
   curl python3
 )
-test_packages=(python3-jsonschema sqlite3 systemd chromium postgresql-15)
+test_packages=(python3-jsonschema python3-yaml sqlite3 systemd chromium postgresql-15)
 
 # --build-only: the build's packages alone (the container image's build stage).
 build_only=false
