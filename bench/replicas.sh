@@ -4,7 +4,7 @@
 # accepted->delivered p50/p99 at a steady 200 events/s. The two replicas share the load
 # (8 connections and 100 events/s each) and one database; every delivery goes to one local
 # webhook sink. PostgreSQL 15 runs from a temporary directory, as the postgres user under root.
-#   bench/replicas.sh [build-dir]
+#   bench/replicas.sh [build-dir]        (ROUNDS=3 repeats the table, for medians)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/bench-config.sh
@@ -55,7 +55,7 @@ wait_drained() {
 
 # Starts `replicas` Herald processes on one store; their intake ports in $ports.
 start_run() {
-  kind=$1 replicas=$2 db="bench_${1}_$2"
+  kind=$1 replicas=$2 db="bench_${1}_${2}_$round"
   run="$work/$db" && mkdir -p "$run"
   write_bench_config "$run" "$build" "$fake"
   if [ "$kind" = postgres ]; then
@@ -110,6 +110,7 @@ PY
 
 echo "== machine: $(nproc) cores, $(uname -r); PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}') on 127.0.0.1 (synchronous_commit on)"
 printf '%-24s | %-44s | %s\n' "store" "durable acks, 16 connections, 8 s" "accepted->delivered p50 / p99 at 200 events/s"
+for round in $(seq 1 "${ROUNDS:-1}"); do
 for setup in "sqlite 1" "postgres 1" "postgres 2"; do
   set -- $setup
   start_run "$1" "$2"
@@ -121,4 +122,5 @@ for setup in "sqlite 1" "postgres 1" "postgres 2"; do
   label="$1, $2 replica$([ "$2" = 1 ] || echo s)"
   printf '%-24s | %-44s | %s\n' "$label" "$acks" "$latency"
   stop_run
+done
 done

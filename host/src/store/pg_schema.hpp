@@ -110,6 +110,7 @@ CREATE TABLE rate_limits (
   paused_until_ms BIGINT NOT NULL DEFAULT 0
 );
 -- GCRA on a shared row: 0 when a request may go now (and it is counted), else the wait in ms.
+-- Without a rate (interval 0) only a pause can hold a request back, and nothing is written.
 CREATE FUNCTION herald_take_rate(k TEXT, interval_ms DOUBLE PRECISION, tolerance_ms DOUBLE PRECISION)
 RETURNS BIGINT LANGUAGE plpgsql AS $$
 DECLARE
@@ -117,15 +118,20 @@ DECLARE
   r rate_limits%ROWTYPE;
   at_ms DOUBLE PRECISION;
 BEGIN
+  IF interval_ms <= 0 THEN
+    SELECT * INTO r FROM rate_limits WHERE key = k;
+    IF NOT FOUND OR r.paused_until_ms <= now_ms THEN
+      RETURN 0;
+    END IF;
+    RETURN CEIL(r.paused_until_ms - now_ms)::BIGINT;
+  END IF;
   INSERT INTO rate_limits (key) VALUES (k) ON CONFLICT (key) DO NOTHING;
   SELECT * INTO r FROM rate_limits WHERE key = k FOR UPDATE;
   at_ms := GREATEST(now_ms, r.paused_until_ms::DOUBLE PRECISION, r.tat_ms - tolerance_ms);
   IF at_ms > now_ms THEN
     RETURN CEIL(at_ms - now_ms)::BIGINT;
   END IF;
-  IF interval_ms > 0 THEN
-    UPDATE rate_limits SET tat_ms = GREATEST(r.tat_ms, now_ms) + interval_ms WHERE key = k;
-  END IF;
+  UPDATE rate_limits SET tat_ms = GREATEST(r.tat_ms, now_ms) + interval_ms WHERE key = k;
   RETURN 0;
 END $$;
 )SQL",

@@ -1,6 +1,8 @@
 // The PostgreSQL store: the same tables and rules as the SQLite store, for a database that
 // outlives any one machine. A commit is acknowledged when PostgreSQL's COMMIT returns, so its
 // durability is the server's `synchronous_commit` (docs/operations.md, Storage).
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <memory>
 #include <tuple>
@@ -100,6 +102,21 @@ class PgReader final : public StoreReader {
     Connection c_;
 };
 
+// A lane's row keeps its live owner, or takes the replica storing a job when it has none; the
+// update always happens, so the row is locked until the transaction ends.
+constexpr const char* kLaneOwner =
+    " ON CONFLICT (lane) DO UPDATE SET owner = CASE WHEN EXISTS (SELECT 1 FROM replicas r WHERE r.id = lanes.owner "
+    "AND r.lease_until_ms >= herald_now_ms()) THEN lanes.owner ELSE excluded.owner END RETURNING owner";
+
+// One job of a new event, in one round trip: the lane's row first (the job's id is drawn from
+// the row the lane insert returns, so after the lock), then the job, then NOTIFY to the owner.
+const std::string kStoreJobInLane =
+    std::string("WITH lane AS (INSERT INTO lanes (lane, owner) VALUES ($9, $10)") + kLaneOwner +
+    "), job AS (INSERT INTO jobs (event_seq, team, channel, channel_type, destination_hash, reason, fallback, state, "
+    "created_at_ms, updated_at_ms, lane) SELECT $1::BIGINT, $2, $3, $4, $5, $6, $7::INTEGER, 'pending', $8::BIGINT, "
+    "$8::BIGINT, $9 FROM lane RETURNING id) "
+    "SELECT job.id, pg_notify($11, lane.owner || E'\\t' || $9) FROM job, lane";
+
 class PgStore final : public Store {
  public:
     explicit PgStore(const std::string& url) : url_(url), c_(url), replica_id_(pg::new_replica_id()) { migrate(c_); }
@@ -198,11 +215,7 @@ class PgStore final : public Store {
     // reading "jobs after the last one I have", never misses one that commits late.
     std::string claim_lane(const std::string& lane) {
         return c_
-            .query(
-                "INSERT INTO lanes (lane, owner) VALUES ($1, $2) ON CONFLICT (lane) DO UPDATE SET owner = "
-                "CASE WHEN EXISTS (SELECT 1 FROM replicas r WHERE r.id = lanes.owner "
-                "AND r.lease_until_ms >= herald_now_ms()) THEN lanes.owner ELSE excluded.owner END RETURNING owner",
-                {lane, replica_id_})
+            .query(std::string("INSERT INTO lanes (lane, owner) VALUES ($1, $2)") + kLaneOwner, {lane, replica_id_})
             .text(0, 0);
     }
 
@@ -224,73 +237,96 @@ class PgStore final : public Store {
                                             status.rows() > 0 ? status.int64(0, 1) : 0);
         out.recovery = step.recovery;
         // The id is unique across replicas: one that another replica is storing right now waits
-        // for its commit and is then a duplicate.
-        const auto inserted = c_.query(
-            "INSERT INTO events (id, source, service, environment, status, deployment_id, json, "
+        // for its commit and is then a duplicate. The status row changes only with a new event.
+        std::string sql =
+            "WITH ev AS (INSERT INTO events (id, source, service, environment, status, deployment_id, json, "
             "accepted_at_ms, is_recovery, failures_before, failing_since_ms) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING RETURNING seq",
-            {e.id, item.source, e.service, e.environment, std::string(to_string(e.status)), e.deployment_id, e.json,
-             param(item.accepted_at_ms), param(out.recovery.is_recovery ? 1 : 0),
-             param(static_cast<int64_t>(out.recovery.failures_before)), param(out.recovery.failing_since_ms)});
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING RETURNING seq)";
+        std::vector<pg::Param> params = {e.id,
+                                         item.source,
+                                         e.service,
+                                         e.environment,
+                                         std::string(to_string(e.status)),
+                                         e.deployment_id,
+                                         e.json,
+                                         param(item.accepted_at_ms),
+                                         param(out.recovery.is_recovery ? 1 : 0),
+                                         param(static_cast<int64_t>(out.recovery.failures_before)),
+                                         param(out.recovery.failing_since_ms)};
+        if (step.write) {
+            sql +=
+                ", st AS (INSERT INTO service_status (service, environment, last_status, failures, failing_since_ms) "
+                "SELECT $3, $4, $5, $12::BIGINT, $13::BIGINT FROM ev ON CONFLICT (service, environment) DO UPDATE SET "
+                "last_status = excluded.last_status, failures = excluded.failures, "
+                "failing_since_ms = excluded.failing_since_ms)";
+            params.push_back(param(step.failures));
+            params.push_back(param(step.failing_since_ms));
+        }
+        const auto inserted = c_.query(sql + " SELECT seq FROM ev", params);
         if (inserted.rows() == 0) {
             out = {};
             out.duplicate = true;
             return out;
         }
         out.event_seq = inserted.int64(0, 0);
-        if (step.write) {
-            c_.query(
-                "INSERT INTO service_status (service, environment, last_status, failures, failing_since_ms) "
-                "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (service, environment) DO UPDATE SET "
-                "last_status = excluded.last_status, failures = excluded.failures, "
-                "failing_since_ms = excluded.failing_since_ms",
-                {e.service, e.environment, std::string(to_string(e.status)), param(step.failures),
-                 param(step.failing_since_ms)});
-        }
         std::vector<std::pair<std::string, const JobTarget*>> lanes;
         for (const auto& t : item.targets)
             lanes.emplace_back(delivery_lane(t.team, t.channel, e.service, e.environment), &t);
         std::stable_sort(lanes.begin(), lanes.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
         for (const auto& [lane, t] : lanes) {
-            notify_owner(lane, claim_lane(lane));
-            const int64_t id =
-                c_.query(
-                      "INSERT INTO jobs (event_seq, team, channel, channel_type, destination_hash, reason, "
-                      "fallback, state, created_at_ms, updated_at_ms, lane) "
-                      "VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $8, $9) RETURNING id",
-                      {param(out.event_seq), t->team, t->channel, t->channel_type, t->destination_hash, t->reason,
-                       param(t->fallback ? 1 : 0), param(item.accepted_at_ms), lane})
-                    .int64(0, 0);
+            const int64_t id = c_.query(kStoreJobInLane,
+                                        {param(out.event_seq), t->team, t->channel, t->channel_type,
+                                         t->destination_hash, t->reason, param(t->fallback ? 1 : 0),
+                                         param(item.accepted_at_ms), lane, replica_id_, std::string(pg::kWorkChannel)})
+                                   .int64(0, 0);
             out.jobs.push_back(rows::accepted_job(id, out.event_seq, *t, item));
         }
         return out;
     }
 
+    // The job's new state, its attempt and its receipt: one statement, one round trip.
     void apply(const JobUpdate& u) {
         const int64_t now = u.attempt ? u.attempt->started_at_ms + u.attempt->latency_ms : u.next_attempt_at_ms;
         const bool finished = !is_open(u.state);
-        c_.query(
-            "UPDATE jobs SET state = $1, attempts = $2, next_attempt_at_ms = $3, first_attempt_at_ms = $4, "
-            "last_status = COALESCE($5, last_status), last_error = $6, response_excerpt = $7, dead_reason = $8, "
-            "updated_at_ms = $9, finished_at_ms = $10 WHERE id = $11",
-            {std::string(to_string(u.state)), param(static_cast<int64_t>(u.attempts)), param(u.next_attempt_at_ms),
-             param(u.first_attempt_at_ms),
-             u.attempt ? param(static_cast<int64_t>(u.attempt->status_code)) : pg::null_param(), u.last_error,
-             u.response_excerpt, u.dead_reason, param(now), param(finished ? now : 0), param(u.job_id)});
+        std::vector<pg::Param> params = {
+            std::string(to_string(u.state)),
+            param(static_cast<int64_t>(u.attempts)),
+            param(u.next_attempt_at_ms),
+            param(u.first_attempt_at_ms),
+            u.attempt ? param(static_cast<int64_t>(u.attempt->status_code)) : pg::null_param(),
+            u.last_error,
+            u.response_excerpt,
+            u.dead_reason,
+            param(now),
+            param(finished ? now : 0),
+            param(u.job_id)};
+        std::string sql =
+            "WITH job AS (UPDATE jobs SET state = $1, attempts = $2::BIGINT, next_attempt_at_ms = $3::BIGINT, "
+            "first_attempt_at_ms = $4::BIGINT, last_status = COALESCE($5::BIGINT, last_status), last_error = $6, "
+            "response_excerpt = $7, dead_reason = $8, updated_at_ms = $9::BIGINT, finished_at_ms = $10::BIGINT "
+            "WHERE id = $11::BIGINT)";
         if (u.attempt) {
             const AttemptRecord& a = *u.attempt;
-            c_.query(
-                "INSERT INTO attempts (job_id, number, started_at_ms, status_code, latency_ms, outcome, error) "
-                "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                {param(u.job_id), param(static_cast<int64_t>(a.number)), param(a.started_at_ms),
-                 param(static_cast<int64_t>(a.status_code)), param(a.latency_ms), a.outcome, a.error});
+            sql +=
+                ", attempt AS (INSERT INTO attempts (job_id, number, started_at_ms, status_code, latency_ms, outcome, "
+                "error) VALUES ($11::BIGINT, $12::BIGINT, $13::BIGINT, $14::BIGINT, $15::BIGINT, $16, $17))";
+            for (auto p :
+                 {param(static_cast<int64_t>(a.number)), param(a.started_at_ms),
+                  param(static_cast<int64_t>(a.status_code)), param(a.latency_ms), param(a.outcome), param(a.error)}) {
+                params.push_back(std::move(p));
+            }
         }
         if (u.receipt && !u.receipt->empty()) {
-            c_.query(
-                "INSERT INTO receipts (destination_hash, deployment_id, receipt) VALUES ($1, $2, $3) "
-                "ON CONFLICT (destination_hash, deployment_id) DO UPDATE SET receipt = excluded.receipt",
-                {u.destination_hash, u.deployment_id, *u.receipt});
+            const size_t n = params.size();
+            sql += fmt::format(
+                ", receipt AS (INSERT INTO receipts (destination_hash, deployment_id, receipt) VALUES (${}, ${}, ${}) "
+                "ON CONFLICT (destination_hash, deployment_id) DO UPDATE SET receipt = excluded.receipt)",
+                n + 1, n + 2, n + 3);
+            params.push_back(u.destination_hash);
+            params.push_back(u.deployment_id);
+            params.push_back(*u.receipt);
         }
+        c_.query(sql + " SELECT 1", params);
     }
 
     std::string url_;

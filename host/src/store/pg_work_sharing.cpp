@@ -23,6 +23,7 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <thread>
@@ -221,24 +222,41 @@ class PgWorkSharing final : public WorkSharing {
     }
 
     // Waits for notifications until `until_ms` (or a stop) and handles them. True when another
-    // replica gave up its lanes, so a claim round should run now.
+    // replica gave up its lanes, so a claim round should run now. libpq may already hold
+    // notifications that arrived with the results of earlier queries: those are taken first,
+    // since the socket will not signal them again.
     bool wait_and_handle_notifications(int64_t until_ms) {
-        const int socket = PQsocket(c_->handle());
-        const int timeout = static_cast<int>(std::clamp<int64_t>(until_ms - local_now_ms(), 0, 1000));
-        pollfd fds[2] = {{wake_fd_, POLLIN, 0}, {socket, POLLIN, 0}};
-        if (poll(fds, socket >= 0 ? 2 : 1, timeout) <= 0) return false;
-        if ((fds[0].revents & POLLIN) != 0) return false;  // stopping
-        if (PQconsumeInput(c_->handle()) == 0) {
-            throw StoreError(std::string("PostgreSQL connection lost: ") + PQerrorMessage(c_->handle()));
+        Notices notices;
+        collect(notices);
+        if (notices.empty()) {
+            const int socket = PQsocket(c_->handle());
+            const int timeout = static_cast<int>(std::clamp<int64_t>(until_ms - local_now_ms(), 0, 1000));
+            pollfd fds[2] = {{wake_fd_, POLLIN, 0}, {socket, POLLIN, 0}};
+            if (poll(fds, socket >= 0 ? 2 : 1, timeout) <= 0) return false;
+            if ((fds[0].revents & POLLIN) != 0) return false;  // stopping
+            if (PQconsumeInput(c_->handle()) == 0) {
+                throw StoreError(std::string("PostgreSQL connection lost: ") + PQerrorMessage(c_->handle()));
+            }
+            collect(notices);
         }
-        std::set<std::string> lanes;
-        std::map<int64_t, std::string> replayed;
-        bool released = false;
+        for (const auto& lane : notices.lanes) read_lane(lane);
+        for (const auto& [job, lane] : notices.replayed) read_replayed(lane, job);
+        return notices.released;
+    }
+
+    struct Notices {
+        std::set<std::string> lanes;              // this replica's lanes with new jobs
+        std::map<int64_t, std::string> replayed;  // replayed job -> its lane
+        bool released = false;                    // a replica gave its lanes up
+        bool empty() const { return lanes.empty() && replayed.empty() && !released; }
+    };
+
+    void collect(Notices& notices) {
         while (PGnotify* n = PQnotifies(c_->handle())) {
             const std::string payload = n->extra != nullptr ? n->extra : "";
             PQfreemem(n);
             if (payload == "released") {
-                released = true;
+                notices.released = true;
                 continue;
             }
             const size_t tab = payload.find('\t');
@@ -246,14 +264,11 @@ class PgWorkSharing final : public WorkSharing {
             const std::string rest = payload.substr(tab + 1);
             const size_t job_tab = rest.find('\t');
             if (job_tab == std::string::npos) {
-                lanes.insert(rest);
+                notices.lanes.insert(rest);
             } else {
-                replayed[std::stoll(rest.substr(job_tab + 1))] = rest.substr(0, job_tab);
+                notices.replayed[std::stoll(rest.substr(job_tab + 1))] = rest.substr(0, job_tab);
             }
         }
-        for (const auto& lane : lanes) read_lane(lane);
-        for (const auto& [job, lane] : replayed) read_replayed(lane, job);
-        return released;
     }
 
     void wait_for_wakeup(int timeout_ms) {
@@ -278,7 +293,10 @@ class PgWorkSharing final : public WorkSharing {
 
 class PgRateLimits final : public RateLimits {
  public:
-    explicit PgRateLimits(const std::string& url) : c_(url) {}
+    // A rate limit's state is worth no disk flush: after a database crash the worst is one
+    // request early. Without this every request would wait for a WAL flush.
+    // (A reconnection starts a new session, so the setting is made again then.)
+    explicit PgRateLimits(const std::string& url) : c_(url) { configure(); }
 
     int64_t take(const std::string& key, double rate_per_second, uint32_t burst, int64_t now_ms) override {
         const double interval = rate_per_second > 0 ? 1000.0 / rate_per_second : 0.0;
@@ -290,6 +308,7 @@ class PgRateLimits final : public RateLimits {
     }
 
     void pause_until(const std::string& key, int64_t until_ms, int64_t now_ms) override {
+        configure();
         c_.read(
             "INSERT INTO rate_limits (key, paused_until_ms) VALUES ($1, herald_now_ms() + $2) ON CONFLICT (key) DO "
             "UPDATE SET paused_until_ms = GREATEST(rate_limits.paused_until_ms, excluded.paused_until_ms)",
@@ -297,7 +316,14 @@ class PgRateLimits final : public RateLimits {
     }
 
  private:
+    void configure() {
+        if (configured_generation_ == c_.generation()) return;
+        c_.exec("SET synchronous_commit = off");
+        configured_generation_ = c_.generation();
+    }
+
     Connection c_;
+    std::optional<uint64_t> configured_generation_;
 };
 
 }  // namespace

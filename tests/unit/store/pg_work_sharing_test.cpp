@@ -97,6 +97,18 @@ TEST(PostgresWorkSharing, ALanesJobsReachItsOneOwnerInOrderWhicheverReplicaStore
     EXPECT_EQ(b.sink.wait_for(1), other);
 }
 
+// Notifications that arrive while the owner is reading are not lost: a burst ends with every
+// job handed over, with no later event to wake the owner.
+TEST(PostgresWorkSharing, ABurstFromAnotherReplicaArrivesWhole) {
+    const std::string url = postgres().new_database();
+    Replica a(url), b(url);
+    a.store->commit({item("first", "api", DeployStatus::failed, 1000)}, {});  // a owns the lane
+    ASSERT_EQ(a.sink.wait_for(1).size(), 1u);
+    for (int i = 0; i < 300; ++i)
+        b.store->commit({item("b" + std::to_string(i), "api", DeployStatus::failed, 2000 + i)}, {});
+    EXPECT_EQ(a.sink.wait_for(301, 5s).size(), 301u);
+}
+
 TEST(PostgresWorkSharing, AStoppedReplicasOpenJobsMoveToAnotherInOrder) {
     const std::string url = postgres().new_database();
     auto a = std::make_unique<Replica>(url);
