@@ -117,6 +117,10 @@ class ServeHarness {
         replicas_[i]->admin = urls.second;
     }
     Process& replica(size_t i) { return replicas_.at(i)->process; }
+    std::string replica_intake_url(size_t i, const std::string& path) const {
+        std::lock_guard lock(urls_mutex_);
+        return replicas_.at(i)->intake + path;
+    }
     std::string replica_admin_url(size_t i, const std::string& path) const {
         std::lock_guard lock(urls_mutex_);
         return replicas_.at(i)->admin + path;

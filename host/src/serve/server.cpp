@@ -168,6 +168,20 @@ bool Server::start_pipeline() {
     return true;
 }
 
+// One Herald counts its dead letters as it makes them; replicas make them on every replica, so
+// the count comes from the shared store (the last one known while it cannot be read).
+int64_t Server::dead_letters() {
+    if (!work_sharing_) return dispatcher_->counters().dead_letters.load();
+    std::lock_guard lock(dead_count_mutex_);
+    try {
+        if (!dead_count_reader_) dead_count_reader_ = store_->admin_reader();
+        dead_count_ = dead_count_reader_->count_dead();
+    } catch (const StoreError& e) {
+        spdlog::debug("metrics: cannot count dead letters: {}", e.what());
+    }
+    return dead_count_;
+}
+
 std::string Server::store_description() const {
     return host_.storage_kind == "postgres" ? "PostgreSQL at " + describe_postgres_url(host_.storage_url)
                                             : host_.storage_path;
@@ -205,7 +219,7 @@ void Server::register_gauges() {
     registry.gauge("herald_pending_jobs", "Deliveries not yet finished (pending or waiting to retry).",
                    [this, one] { return one(static_cast<double>(dispatcher_->counters().open_jobs.load())); });
     registry.gauge("herald_dead_letter_jobs", "Deliveries in the dead-letter queue.",
-                   [this, one] { return one(static_cast<double>(dispatcher_->counters().dead_letters.load())); });
+                   [this, one] { return one(static_cast<double>(dead_letters())); });
     registry.gauge("herald_oldest_pending_job_age_seconds", "Age of the oldest unfinished delivery (0 when none).",
                    [this, one] {
                        const int64_t oldest = dispatcher_->counters().oldest_open_accepted_ms.load();

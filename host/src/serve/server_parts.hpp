@@ -40,6 +40,7 @@ class Server {
     bool open_store();
     bool start_pipeline();
     std::string store_description() const;
+    int64_t dead_letters();
     void register_gauges();
     void make_listeners();
     bool listen();
@@ -62,6 +63,9 @@ class Server {
     std::unique_ptr<GroupCommitter> committer_;
     std::unique_ptr<Dispatcher> dispatcher_;
     std::unique_ptr<WorkSharing> work_sharing_;  // replicas on PostgreSQL; null on SQLite
+    std::mutex dead_count_mutex_;                // replicas: the dead-letter gauge reads the store
+    std::unique_ptr<AdminReader> dead_count_reader_;
+    int64_t dead_count_ = 0;
     std::atomic<bool> last_reload_ok_{true};
     std::atomic<int64_t> last_reload_success_ms_{0};
     std::unique_ptr<ConfigReloader> reloader_;

@@ -94,6 +94,7 @@ ALTER TABLE jobs ADD COLUMN lane TEXT NOT NULL DEFAULT '';
 UPDATE jobs j SET lane = j.team || '/' || j.channel || E'\n' || e.service || E'\n' || e.environment
   FROM events e WHERE e.seq = j.event_seq;
 CREATE INDEX jobs_open_lane ON jobs(lane, id) WHERE state IN ('pending', 'retry');
+CREATE INDEX jobs_dead ON jobs(id) WHERE state = 'dead';
 CREATE TABLE replicas (
   id             TEXT PRIMARY KEY,
   name           TEXT NOT NULL,
