@@ -45,6 +45,26 @@ class Replicas : public ::testing::Test {
         return out;
     }
 
+    // Whether every id reached the fake webhook (bounded wait).
+    bool all_delivered(const std::vector<std::string>& ids, std::chrono::milliseconds limit = 60s) {
+        return test::wait_until(
+            [&] {
+                auto seen = h_.webhook_deliveries_by_event();
+                for (const auto& id : ids) {
+                    if (seen[id] == 0) return false;
+                }
+                return true;
+            },
+            limit);
+    }
+    // Deliveries beyond the first of each id.
+    size_t duplicates(const std::vector<std::string>& ids) {
+        auto seen = h_.webhook_deliveries_by_event();
+        size_t extra = 0;
+        for (const auto& id : ids) extra += seen[id] > 1 ? static_cast<size_t>(seen[id] - 1) : 0;
+        return extra;
+    }
+
     // The version of every request the fake Slack webhook received, in arrival order.
     std::vector<std::string> slack_versions() {
         static const std::regex version(R"(\*Version\*\\n([0-9.]+))");
@@ -173,20 +193,8 @@ TEST_F(Replicas, KillNineOfReplicasMidBurstAgainAndAgainLosesNothingAcknowledged
         }
         h_.start_replica(victim);
     }
-    auto seen = [&] { return h_.webhook_deliveries_by_event(); };
-    ASSERT_TRUE(test::wait_until(
-        [&] {
-            auto s = seen();
-            for (const auto& id : accepted) {
-                if (s[id] == 0) return false;
-            }
-            return true;
-        },
-        60s))
-        << logs(2);
-    size_t duplicates = 0;
-    const auto counts = seen();
-    for (const auto& id : accepted) duplicates += static_cast<size_t>(counts.at(id) - 1);
+    ASSERT_TRUE(all_delivered(accepted)) << logs(2);
+    const size_t extra = duplicates(accepted);
     // Each service's first deliveries follow its acceptance order.
     std::map<std::string, std::vector<std::string>> first_seen;
     std::set<std::string> delivered;
@@ -198,9 +206,9 @@ TEST_F(Replicas, KillNineOfReplicasMidBurstAgainAndAgainLosesNothingAcknowledged
     }
     for (const auto& service : services) EXPECT_EQ(first_seen[service], order[service]) << service;
     EXPECT_EQ(accepted.size(), 240u);
-    EXPECT_LE(duplicates, static_cast<size_t>(kills) * services.size()) << "at most the requests in flight per kill";
+    EXPECT_LE(extra, static_cast<size_t>(kills) * services.size()) << "at most the requests in flight per kill";
     std::cout << "Replica kill -9 run: " << accepted.size() << " accepted over " << kills
-              << " kills of one of two replicas, all delivered, " << duplicates << " duplicates\n";
+              << " kills of one of two replicas, all delivered, " << extra << " duplicates\n";
 }
 
 TEST_F(Replicas, ADeadReplicasLanesAreTakenOverWithinTheLease) {
@@ -251,21 +259,9 @@ TEST_F(Replicas, TheDatabaseRestartedUnderLoadLosesNothingAcknowledged) {
     done.store(true);
     poster.join();
     ASSERT_GT(accepted.size(), before_back + 50) << logs(2);
-    ASSERT_TRUE(test::wait_until(
-        [&] {
-            auto seen = h_.webhook_deliveries_by_event();
-            for (const auto& id : accepted) {
-                if (seen[id] == 0) return false;
-            }
-            return true;
-        },
-        60s))
-        << logs(2);
-    size_t duplicates = 0;
-    auto seen = h_.webhook_deliveries_by_event();
-    for (const auto& id : accepted) duplicates += static_cast<size_t>(seen[id] - 1);
+    ASSERT_TRUE(all_delivered(accepted)) << logs(2);
     std::cout << "Database restart under load: " << accepted.size() << " accepted (503 while it was down), "
-              << "all delivered after it came back, " << duplicates << " duplicates\n";
+              << "all delivered after it came back, " << duplicates(accepted) << " duplicates\n";
 }
 
 // The dead-letter queue, its gauge and replay are the database's: a delivery that one replica
