@@ -15,7 +15,8 @@ using test::ServeHarness;
 class Postgres : public ::testing::Test {
  protected:
     void SetUp() override {
-        h_.set_storage_block("storage:\n  kind: postgres\n  lease_seconds: 2\n  url: " + h_.secret("database", db_.new_database()));
+        h_.set_storage_block("storage:\n  kind: postgres\n  lease_seconds: 2\n  url: " +
+                             h_.secret("database", db_.new_database()));
         h_.team("payments",
                 "version: 1\nteam: payments\nservices: [payments-api]\nchannels:\n"
                 "  - name: hook\n    type: webhook\n    statuses: [failed, succeeded]\n    settings:\n"
