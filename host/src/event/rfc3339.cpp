@@ -1,5 +1,6 @@
 #include "event/rfc3339.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <ctime>
 
@@ -89,7 +90,8 @@ std::optional<int64_t> rfc3339_to_unix_ms(std::string_view t) {
 
 std::optional<int64_t> parse_since(std::string_view text, int64_t now_ms) {
     if (text.empty()) return std::nullopt;
-    if (auto at = rfc3339_to_unix_ms(text)) return at;
+    // A time before the epoch (year 1013, say) means "everything", as a long duration does.
+    if (auto at = rfc3339_to_unix_ms(text)) return std::max<int64_t>(*at, 0);
     size_t pos = 0;
     int64_t number = 0;
     while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos])) && pos < 15) {

@@ -202,6 +202,7 @@ TEST(ParseSince, DurationsCountBackFromNow) {
     EXPECT_EQ(parse_since("1w", now), now - 7 * 86'400'000LL);
     EXPECT_EQ(parse_since("1700000000000", now), 1'700'000'000'000);
     EXPECT_EQ(parse_since("2026-11-27T00:00:00Z", now), rfc3339_to_unix_ms("2026-11-27T00:00:00Z"));
+    EXPECT_EQ(parse_since("1013-11-27T10:00:00Z", now), 0) << "before the epoch: since the epoch";
 }
 
 TEST(ParseSince, DurationsReachingBeforeTheEpochMeanEverythingAndJunkIsRefused) {
