@@ -89,7 +89,7 @@ CREATE TABLE store_probe (
     // from the database's clock, so replicas' clocks need not agree.
     R"SQL(
 CREATE FUNCTION herald_now_ms() RETURNS BIGINT LANGUAGE SQL VOLATILE AS
-  $$ SELECT (extract(epoch FROM clock_timestamp()) * 1000)::BIGINT $$;
+  $$ SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::BIGINT $$;
 ALTER TABLE jobs ADD COLUMN lane TEXT NOT NULL DEFAULT '';
 UPDATE jobs j SET lane = j.team || '/' || j.channel || E'\n' || e.service || E'\n' || e.environment
   FROM events e WHERE e.seq = j.event_seq;
