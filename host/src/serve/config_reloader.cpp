@@ -1,8 +1,14 @@
 #include "serve/config_reloader.hpp"
 
+#include "common/thread_name.hpp"
+
 namespace herald {
 
-ConfigReloader::ConfigReloader(Load load) : load_(std::move(load)), thread_([this] { run(); }) {}
+ConfigReloader::ConfigReloader(Load load)
+    : load_(std::move(load)), thread_([this] {
+          name_this_thread("herald-reload");
+          run();
+      }) {}
 
 ConfigReloader::~ConfigReloader() { stop(); }
 

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/thread_name.hpp"
 #include "plugin_host/plugin_dirs.hpp"
 #include "serve/server_parts.hpp"
 #include "transport/curl_transport.hpp"
@@ -75,8 +76,15 @@ int Server::run() {
     write_port_file();
     schedule_retention();
     wait_for_signal();
-    for (int i = 0; i < std::max(1, options_.io_threads); ++i) threads_.emplace_back([this] { io_.run(); });
-    threads_.emplace_back([this] { admin_io_.run(); });
+    for (int i = 0; i < std::max(1, options_.io_threads); ++i)
+        threads_.emplace_back([this] {
+            name_this_thread("herald-intake");
+            io_.run();
+        });
+    threads_.emplace_back([this] {
+        name_this_thread("herald-admin");
+        admin_io_.run();
+    });
 
     wait_for_stop_request();
     spdlog::info("serve: {} received: stopping intake, finishing deliveries in flight (up to {} ms)",

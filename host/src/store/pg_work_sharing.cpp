@@ -28,6 +28,7 @@
 #include <set>
 #include <thread>
 
+#include "common/thread_name.hpp"
 #include "store/pg_conn.hpp"
 #include "store/pg_schema.hpp"
 #include "store/store_rows.hpp"
@@ -75,7 +76,10 @@ class PgWorkSharing final : public WorkSharing {
         c_ = std::make_unique<Connection>(url_);
         renew();  // registered before this replica accepts anything
         spdlog::info("replicas: this replica is {} (lease {} ms)", id_, options_.lease_ms);
-        thread_ = std::thread([this] { run(); });
+        thread_ = std::thread([this] {
+            name_this_thread("herald-lanes");
+            run();
+        });
     }
 
     void stop() override {
