@@ -11,8 +11,9 @@ namespace herald::test {
 
 class TempDir {
  public:
-    TempDir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "herald-test-XXXXXX").string();
+    TempDir() : TempDir(std::filesystem::temp_directory_path()) {}
+    explicit TempDir(const std::filesystem::path& parent) {
+        std::string pattern = (parent / "herald-test-XXXXXX").string();
         if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
         path_ = pattern;
     }

@@ -228,6 +228,10 @@ class Store {
     // Deletes finished work older than the cut-off (never open or dead jobs). Returns rows removed.
     virtual size_t prune_finished(int64_t older_than_ms) = 0;
 
+    // Upkeep the writer runs after a commit has been answered (e.g. keeping a log from growing).
+    // Never throws; a failure is retried after a later commit.
+    virtual void after_commit() {}
+
     // Writes and syncs one small record: whether a commit would succeed now. Throws StoreError
     // when it would not (disk full, read-only, I/O error). Used to notice recovery while idle.
     virtual void probe(int64_t now_ms) = 0;
