@@ -4,8 +4,11 @@
 
 #include <boost/json/parse.hpp>
 
+#include <utility>
+
 #include "common/log.hpp"
 #include "common/secret_masking.hpp"
+#include "common/thread_name.hpp"
 #include "message/message_renderer.hpp"
 
 namespace herald {
@@ -59,7 +62,10 @@ void Dispatcher::load(std::vector<OpenJob> jobs) {
 }
 
 void Dispatcher::start() {
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] {
+        name_this_thread("herald-dispatch");
+        run();
+    });
 }
 
 void Dispatcher::stop(int64_t grace_ms) {
@@ -70,13 +76,23 @@ void Dispatcher::stop(int64_t grace_ms) {
     thread_.join();
 }
 
-void Dispatcher::on_new_jobs(std::vector<OpenJob> jobs, std::shared_ptr<const EventRecord> event) {
+void Dispatcher::on_accepted(std::vector<AcceptedJobs> batch) {
+    int64_t added = 0;
     {
         std::lock_guard lock(inbox_mutex_);
-        for (auto& job : jobs) inbox_.push_back({std::move(job), event});
+        for (auto& accepted : batch) {
+            for (auto& job : accepted.jobs) inbox_.push_back({std::move(job), accepted.event});
+            added += static_cast<int64_t>(accepted.jobs.size());
+        }
     }
-    counters_.open_jobs.fetch_add(static_cast<int64_t>(jobs.size()));
+    counters_.open_jobs.fetch_add(added);
     transport_->wakeup();
+}
+
+void Dispatcher::on_new_jobs(std::vector<OpenJob> jobs, std::shared_ptr<const EventRecord> event) {
+    std::vector<AcceptedJobs> batch;
+    batch.push_back({std::move(jobs), std::move(event)});
+    on_accepted(std::move(batch));
 }
 
 void Dispatcher::forget_shared_jobs() {
@@ -126,7 +142,9 @@ void Dispatcher::forget_all() {
 void Dispatcher::enqueue(QueuedJob queued) {
     const std::string key = fifo_key(queued.job);
     Fifo& fifo = fifos_[key];
-    if (!fifo.jobs.empty()) queued.event.reset();  // loaded again when it reaches the head
+    // Behind the head, the event is kept while the backlog is short (no store read when it
+    // reaches the head) and dropped in a long one (read again then), which bounds memory.
+    if (!fifo.jobs.empty() && counters_.open_jobs.load() > kKeepEventsUpToOpenJobs) queued.event.reset();
     const int64_t due = queued.job.next_attempt_at_ms;
     fifo.jobs.push_back(std::move(queued));
     if (fifo.jobs.size() == 1 && !fifo.busy) schedule(key, fifo, due);
@@ -165,7 +183,11 @@ void Dispatcher::step(int max_wait_ms) {
         timeout = static_cast<int>(std::clamp<int64_t>(ready_.top().first - now, 0, max_wait_ms));
     }
     for (auto& result : transport_->perform(timeout)) complete(std::move(result));
+    // One hand-off per round: the writer wakes once for every outcome of the round.
+    if (!reports_.empty()) updates_.submit_updates(std::exchange(reports_, {}));
 }
+
+void Dispatcher::report(JobUpdate update) { reports_.push_back(std::move(update)); }
 
 JobUpdate Dispatcher::update_for(const OpenJob& job, JobState state) const {
     JobUpdate u;
@@ -357,7 +379,7 @@ void Dispatcher::delivered(Fifo& fifo, const Classification& verdict, Attempt at
         // in place): the job stays open, and its next step renders with this step's receipt.
         if (!verdict.receipt.empty()) fifo.step_receipt = verdict.receipt;
         ++fifo.step;
-        updates_.submit_updates({std::move(u)});
+        report(std::move(u));
         fifo.rendered.reset();
         return schedule(attempt.fifo_key, fifo, now);
     }
@@ -402,7 +424,7 @@ void Dispatcher::retry_later(Fifo& fifo, const Classification& verdict, Attempt 
     u.attempt = attempt.record;
     u.last_error = attempt.reason;
     u.response_excerpt = attempt.body_excerpt;
-    updates_.submit_updates({std::move(u)});
+    report(std::move(u));
     fifo.rendered.reset();  // the next attempt renders again (attempt number, receipts)
     schedule(attempt.fifo_key, fifo, job.next_attempt_at_ms);
 }
@@ -437,7 +459,7 @@ void Dispatcher::dead_letter(const std::string& key, Fifo& fifo, const std::stri
 }
 
 void Dispatcher::finish_head(const std::string& key, Fifo& fifo, JobUpdate update, int64_t now) {
-    updates_.submit_updates({std::move(update)});
+    report(std::move(update));
     counters_.open_jobs.fetch_sub(1);
     fifo.jobs.pop_front();
     fifo.rendered.reset();

@@ -61,7 +61,9 @@ class Dispatcher final : public NewJobSink, public SharedWorkSink {
     // The thread calls it in a loop; tests call it directly.
     void step(int max_wait_ms);
 
-    void on_new_jobs(std::vector<OpenJob> jobs, std::shared_ptr<const EventRecord> event) override;
+    void on_accepted(std::vector<AcceptedJobs> batch) override;
+    // Jobs of one event (nullptr: read from the store when the job reaches its FIFO's head).
+    void on_new_jobs(std::vector<OpenJob> jobs, std::shared_ptr<const EventRecord> event);
 
     // Replicas sharing a database: the rate limits they share (call before start()), and the
     // jobs of the lanes this replica owns (shared_work.hpp).
@@ -77,7 +79,7 @@ class Dispatcher final : public NewJobSink, public SharedWorkSink {
  private:
     struct QueuedJob {
         OpenJob job;
-        std::shared_ptr<const EventRecord> event;  // kept for the head only, to bound memory
+        std::shared_ptr<const EventRecord> event;  // null behind the head in a long backlog
     };
     struct Fifo {
         std::deque<QueuedJob> jobs;
@@ -115,9 +117,12 @@ class Dispatcher final : public NewJobSink, public SharedWorkSink {
     std::optional<std::string> render_head(Fifo& fifo, const RuntimeConfig& config, const ChannelConfig& channel);
     std::string message_for(const EventRecord& event, const OpenJob& job, const RenderContext& ctx,
                             const ChannelConfig& channel);
-    static constexpr uint32_t kMaxDeliverySteps = 4;  // plugin.h: the host stops after 4 steps
-    static constexpr int64_t kStoreRetryMs = 1000;    // a job waits this long when the store cannot be read
+    static constexpr uint32_t kMaxDeliverySteps = 4;          // plugin.h: the host stops after 4 steps
+    static constexpr int64_t kStoreRetryMs = 1000;            // a job waits this long when the store cannot be read
+    static constexpr int64_t kKeepEventsUpToOpenJobs = 4096;  // ~1 KB each: a few MB at most
     void complete(TransportResult result);
+    // Queues an outcome for the writer; step() hands the round's outcomes on together.
+    void report(JobUpdate update);
     void delivered(Fifo& fifo, const Classification& verdict, Attempt attempt, int64_t now);
     void pause(const std::string& rate_key, int64_t until_ms, int64_t now);
     void retry_later(Fifo& fifo, const Classification& verdict, Attempt attempt, int64_t now);
@@ -144,6 +149,7 @@ class Dispatcher final : public NewJobSink, public SharedWorkSink {
     using Due = std::pair<int64_t, std::string>;
     std::priority_queue<Due, std::vector<Due>, std::greater<>> ready_;
     std::unordered_map<uint64_t, InFlight> in_flight_;
+    std::vector<JobUpdate> reports_;  // this round's outcomes, not yet handed to the writer
     uint64_t next_token_ = 1;
 
     std::mutex inbox_mutex_;

@@ -1,4 +1,5 @@
 #include "store/group_commit.hpp"
+#include "common/thread_name.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -14,7 +15,10 @@ GroupCommitter::GroupCommitter(Store& store, size_t max_batch, std::chrono::mill
 GroupCommitter::~GroupCommitter() { stop(); }
 
 void GroupCommitter::start() {
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] {
+        name_this_thread("herald-writer");
+        run();
+    });
 }
 
 void GroupCommitter::stop() {
@@ -174,13 +178,17 @@ bool GroupCommitter::commit(Batch& batch) {
     updates_total_ += batch.updates.size();
     if (!healthy_.exchange(true)) spdlog::info("store: writable again");
     batch.updates.clear();
-    for (size_t i = 0; i < items.size(); ++i) {
-        if (!outcomes[i].duplicate && sink_ != nullptr && !outcomes[i].jobs.empty()) {
-            sink_->on_new_jobs(outcomes[i].jobs, accepted_record(items[i], outcomes[i]));
+    if (sink_ != nullptr) {
+        std::vector<AcceptedJobs> accepted;
+        for (size_t i = 0; i < items.size(); ++i) {
+            if (outcomes[i].duplicate || outcomes[i].jobs.empty()) continue;
+            accepted.push_back({outcomes[i].jobs, accepted_record(items[i], outcomes[i])});
         }
-        batch.items[i].second(std::move(outcomes[i]));
+        if (!accepted.empty()) sink_->on_accepted(std::move(accepted));
     }
+    for (size_t i = 0; i < items.size(); ++i) batch.items[i].second(std::move(outcomes[i]));
     batch.items.clear();
+    store_.after_commit();  // once every submitter has its answer
     return true;
 }
 

@@ -16,11 +16,18 @@
 
 namespace herald {
 
-// Receives the jobs of each newly accepted event, in acceptance order.
+// The jobs of one newly accepted event, with the event they deliver.
+struct AcceptedJobs {
+    std::vector<OpenJob> jobs;
+    std::shared_ptr<const EventRecord> event;
+};
+
+// Receives the jobs of newly accepted events: once per commit, in acceptance order. One call per
+// commit, not per event, so a busy writer wakes the dispatcher once for the whole batch.
 class NewJobSink {
  public:
     virtual ~NewJobSink() = default;
-    virtual void on_new_jobs(std::vector<OpenJob> jobs, std::shared_ptr<const EventRecord> event) = 0;
+    virtual void on_accepted(std::vector<AcceptedJobs> batch) = 0;
 };
 
 // Takes job outcomes to be committed; the dispatcher reports through it.

@@ -52,18 +52,21 @@ class FakeTransport final : public Transport {
 class RecordingSink final : public JobUpdateSink {
  public:
     void submit_updates(std::vector<JobUpdate> u) override {
+        ++submissions;
         for (auto& x : u) updates.push_back(std::move(x));
     }
     std::vector<JobUpdate> updates;
+    size_t submissions = 0;
 };
 
 // The events the test accepted: the dispatcher reads a queued job's event back when the job
 // reaches the head of its FIFO.
 class EventsReader final : public StoreReader {
  public:
-    EventsReader(const std::map<int64_t, EventRecord>& events, const std::optional<std::string>& receipt)
-        : events_(events), receipt_(receipt) {}
+    EventsReader(const std::map<int64_t, EventRecord>& events, const std::optional<std::string>& receipt, int& reads)
+        : events_(events), receipt_(receipt), reads_(reads) {}
     std::optional<EventRecord> event(int64_t seq) override {
+        ++reads_;
         const auto it = events_.find(seq);
         return it == events_.end() ? std::nullopt : std::optional<EventRecord>(it->second);
     }
@@ -72,6 +75,7 @@ class EventsReader final : public StoreReader {
  private:
     const std::map<int64_t, EventRecord>& events_;
     const std::optional<std::string>& receipt_;  // the stored receipt every lookup finds
+    int& reads_;                                 // events read back from the store
 };
 
 std::unique_ptr<ChannelConfig> webhook(const std::string& team, const std::string& name, const std::string& url,
@@ -110,8 +114,8 @@ class DispatcherRules : public ::testing::Test {
         DispatcherOptions options;
         options.random_seed = 42;
         dispatcher_ = std::make_unique<Dispatcher>([this] { return config_; }, sink_,
-                                                   std::make_unique<EventsReader>(events_, receipt_), clock_,
-                                                   std::move(transport), options, metrics);
+                                                   std::make_unique<EventsReader>(events_, receipt_, event_reads_),
+                                                   clock_, std::move(transport), options, metrics);
     }
 
     // Queues one event's job for team/channel.
@@ -151,6 +155,7 @@ class DispatcherRules : public ::testing::Test {
     RecordingSink sink_;
     std::map<int64_t, EventRecord> events_;
     std::optional<std::string> receipt_;
+    int event_reads_ = 0;
     FakeTransport* transport_ = nullptr;
     std::shared_ptr<const RuntimeConfig> config_;
     std::unique_ptr<Dispatcher> dispatcher_;
@@ -170,6 +175,34 @@ TEST_F(DispatcherRules, DeliversAndReportsTheAttempt) {
     EXPECT_EQ(sink_.updates[0].state, JobState::delivered);
     EXPECT_EQ(sink_.updates[0].attempt->status_code, 200);
     EXPECT_EQ(dispatcher_->counters().open_jobs.load(), 0);
+}
+
+// A round's outcomes reach the writer in one hand-off (one wake-up of the writer per round).
+TEST_F(DispatcherRules, HandsARoundsOutcomesToTheWriterTogether) {
+    start_with_one_channel("https://hooks.example.com/a", policy_);
+    add_job(1, "payments-api");
+    add_job(2, "ledger-api");
+    dispatcher_->step(0);
+    ASSERT_EQ(transport_->started.size(), 2u);
+    transport_->answer(transport_->started[0], 200);
+    transport_->answer(transport_->started[1], 200);
+    dispatcher_->step(0);
+    EXPECT_EQ(sink_.submissions, 1u);
+    EXPECT_EQ(states(), (std::vector<JobState>{JobState::delivered, JobState::delivered}));
+}
+
+// In a short backlog a queued job keeps its event, so reaching the head costs no store read.
+TEST_F(DispatcherRules, AQueuedJobKeepsItsEventInAShortBacklog) {
+    start_with_one_channel("https://hooks.example.com/a", policy_);
+    add_job(1, "payments-api");
+    add_job(2, "payments-api");
+    dispatcher_->step(0);
+    transport_->answer(last(), 200);
+    dispatcher_->step(0);  // the first is delivered
+    dispatcher_->step(0);  // the second, now the head, starts
+    ASSERT_EQ(transport_->started.size(), 2u);
+    EXPECT_NE(transport_->started[1].request.body.find("event-2"), std::string::npos);
+    EXPECT_EQ(event_reads_, 0);
 }
 
 TEST_F(DispatcherRules, RetriesBackOffExponentiallyWithJitterThenDeadLetter) {

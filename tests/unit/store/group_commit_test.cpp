@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <future>
+#include <thread>
 
 #include "store/group_commit.hpp"
 #include "support/memory_store.hpp"
@@ -28,10 +29,14 @@ IngestItem item(const std::string& id) {
 
 class RecordingSink final : public NewJobSink {
  public:
-    void on_new_jobs(std::vector<OpenJob> jobs, std::shared_ptr<const EventRecord> event) override {
+    void on_accepted(std::vector<AcceptedJobs> batch) override {
         std::lock_guard lock(mutex);
-        for (auto& j : jobs) ids.push_back(event->id + "#" + std::to_string(j.id));
+        for (auto& accepted : batch) {
+            for (auto& j : accepted.jobs) ids.push_back(accepted.event->id + "#" + std::to_string(j.id));
+        }
+        ++calls;
     }
+    size_t calls = 0;
     std::mutex mutex;
     std::vector<std::string> ids;
 };
@@ -57,6 +62,40 @@ TEST(GroupCommit, AcknowledgesAfterTheCommitAndHandsJobsOnInOrder) {
     committer.stop();
     EXPECT_EQ(sink.ids, (std::vector<std::string>{"e1#1", "e2#2"}));
     (void)r2;
+}
+
+// The dispatcher hears of a commit's new jobs in one call, so a busy writer wakes it once per
+// commit rather than once per event.
+TEST(GroupCommit, HandsOnACommitsNewJobsInOneCall) {
+    test::MemoryStore store;
+    RecordingSink sink;
+    GroupCommitter committer(store);
+    committer.set_sink(&sink);
+    committer.start();
+    // Hold the writer between commits while four events queue up behind it.
+    std::promise<void> release;
+    std::promise<void> holding;
+    std::thread holder([&] {
+        committer.run_on_writer([&](Store&) {
+            holding.set_value();
+            release.get_future().wait();
+        });
+    });
+    holding.get_future().wait();
+    std::vector<std::future<GroupCommitter::Result>> answers;
+    std::vector<std::promise<GroupCommitter::Result>> promises(4);
+    for (int i = 0; i < 4; ++i) {
+        answers.push_back(promises[static_cast<size_t>(i)].get_future());
+        committer.submit(item("e" + std::to_string(i + 1)), [&promises, i](GroupCommitter::Result r) {
+            promises[static_cast<size_t>(i)].set_value(std::move(r));
+        });
+    }
+    release.set_value();
+    holder.join();
+    for (auto& answer : answers) ASSERT_TRUE(std::holds_alternative<IngestOutcome>(answer.get()));
+    committer.stop();
+    EXPECT_EQ(sink.ids, (std::vector<std::string>{"e1#1", "e2#2", "e3#3", "e4#4"}));
+    EXPECT_EQ(sink.calls, 1u);
 }
 
 TEST(GroupCommit, ConcurrentSubmittersAreAllAcknowledgedAndStored) {
