@@ -4,7 +4,8 @@
 # `perf record` meanwhile, and prints
 #   - Herald's own CPU time per event (utime + stime from /proc, over the events accepted), and
 #   - the share of samples per part (HTTP, JSON, SQLite, dispatch/transport, curl, logging,
-#     metrics, allocation, kernel, other), classified by symbol and library name.
+#     metrics, allocation, kernel, other), classified by symbol and library name, and per thread
+#     (herald-intake, herald-writer, herald-dispatch).
 # Figures, not a test; run it on a quiet machine.  bench/profile.sh [build-dir] [seconds]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -102,5 +103,7 @@ for name, _ in parts:
     print(f"  {name:28s} {totals[name]:5.1f}%")
 print(f"  {'other':28s} {other:5.1f}%")
 PY
+echo "share of Herald's CPU samples, by thread:"
+perf report -i "$work/perf.data" --no-children --sort comm --stdio 2>/dev/null | grep -E '^\s+[0-9.]+%' | head -8
 echo "top symbols (self time):"
 head -15 "$work/symbols.txt" | sed -E 's/ {2,}/ /g; s/ - +- *$//' | cut -c1-120

@@ -13,12 +13,16 @@ build_packages=(
   curl python3
 )
 test_packages=(python3-jsonschema python3-yaml sqlite3 systemd chromium postgresql-15)
+# What the benchmarks under bench/ use: wrk drives the load, nginx is the ceiling, perf profiles.
+bench_packages=(wrk nginx-light linux-perf)
 
 # --build-only: the build's packages alone (the container image's build stage).
+# --bench: the build's, the tests' and the benchmarks' packages.
 build_only=false
 [ "${1:-}" = --build-only ] && build_only=true
 packages=("${build_packages[@]}")
 $build_only || packages+=("${test_packages[@]}")
+[ "${1:-}" = --bench ] && packages+=("${bench_packages[@]}")
 
 missing=()
 for pkg in "${packages[@]}"; do
