@@ -161,10 +161,18 @@ class SqliteStore final : public Store {
 
     // Under a steady stream of commits the background checkpoint never catches up with the last
     // one, so the WAL would only grow (and each commit's sync would write the file's size too).
-    // Past kWalRestartFrames the writer itself copies the WAL back between two commits (a
-    // second checkpointer would cost a second sync of the database), and the next commit writes
-    // the WAL from its start again.
+    // Half-way to kWalRestartFrames the checkpoint thread is woken to copy the bulk alongside
+    // the commits; past it the writer copies the rest between two commits (a stall of a few ms
+    // every few seconds under load), and the next commit writes the WAL from its start again.
     void after_commit() override {
+        if (wal_frames_ >= kWalRestartFrames / 2 && !checkpoint_asked_) {
+            checkpoint_asked_ = true;
+            {
+                std::lock_guard lock(checkpoint_mutex_);
+                checkpoint_now_ = true;
+            }
+            checkpoint_wake_.notify_one();
+        }
         if (wal_frames_ < checkpoint_at_frames_) return;
         int log_frames = 0;
         int copied = 0;
@@ -173,6 +181,7 @@ class SqliteStore final : public Store {
         // A reader on an older snapshot can hold frames back; try again a little later.
         const bool caught_up = rc == SQLITE_OK && copied >= log_frames;
         checkpoint_at_frames_ = caught_up ? kWalRestartFrames : wal_frames_ + kWalRestartFrames / 4;
+        if (caught_up) checkpoint_asked_ = false;
     }
 
     void probe(int64_t now_ms) override {
@@ -300,15 +309,17 @@ class SqliteStore final : public Store {
         return SQLITE_OK;
     }
 
-    // Copies the WAL back into the database every second, off the writer's path. PASSIVE never
+    // Copies the WAL back into the database every second (sooner when the writer asks), off the
+    // writer's path. PASSIVE never
     // blocks the writer; the WAL restarts from the top once a checkpoint has caught up (which,
     // under steady load, the writer's own after_commit() sees to).
     void checkpoint_loop() {
         Db db(path_, SQLITE_OPEN_READWRITE);
         std::unique_lock lock(checkpoint_mutex_);
         while (!checkpoint_stop_) {
-            checkpoint_wake_.wait_for(lock, std::chrono::seconds(1));
+            checkpoint_wake_.wait_for(lock, std::chrono::seconds(1), [&] { return checkpoint_stop_ || checkpoint_now_; });
             if (checkpoint_stop_) break;
+            checkpoint_now_ = false;
             lock.unlock();
             sqlite3_wal_checkpoint_v2(db.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
             lock.lock();
@@ -413,11 +424,14 @@ class SqliteStore final : public Store {
     std::mutex checkpoint_mutex_;
     std::condition_variable checkpoint_wake_;
     bool checkpoint_stop_ = false;
+    bool checkpoint_now_ = false;  // the writer wants a checkpoint before the second is up
     std::thread checkpointer_;
-    // 1,000 frames (4 MB with 4 KB pages), SQLite's own automatic checkpoint size.
-    static constexpr int kWalRestartFrames = 1000;
+    // 4,000 frames, 16 MB with 4 KB pages: the writer's share of a checkpoint stalls commits, so
+    // it comes seldom; the WAL stays near this size.
+    static constexpr int kWalRestartFrames = 4000;
     int wal_frames_ = 0;  // frames in the WAL after the last commit (writer thread only)
     int checkpoint_at_frames_ = kWalRestartFrames;
+    bool checkpoint_asked_ = false;  // since the WAL last restarted (writer thread only)
 };
 
 }  // namespace
