@@ -317,7 +317,8 @@ class SqliteStore final : public Store {
         Db db(path_, SQLITE_OPEN_READWRITE);
         std::unique_lock lock(checkpoint_mutex_);
         while (!checkpoint_stop_) {
-            checkpoint_wake_.wait_for(lock, std::chrono::seconds(1), [&] { return checkpoint_stop_ || checkpoint_now_; });
+            checkpoint_wake_.wait_for(lock, std::chrono::seconds(1),
+                                      [&] { return checkpoint_stop_ || checkpoint_now_; });
             if (checkpoint_stop_) break;
             checkpoint_now_ = false;
             lock.unlock();
