@@ -127,7 +127,7 @@ void Dispatcher::take_inbox() {
 // again by the new owner, the duplicates the lease's loss can cost.
 void Dispatcher::forget_all() {
     int64_t dropped = 0;
-    for (const auto& [key, fifo] : fifos_) dropped += static_cast<int64_t>(fifo.jobs.size());
+    for (const auto& [key, fifo] : fifos_) dropped += static_cast<int64_t>(fifo.jobs.size() + fifo.compacted.size());
     counters_.open_jobs.fetch_sub(dropped);
     fifos_.clear();
     ready_ = {};
@@ -142,9 +142,13 @@ void Dispatcher::forget_all() {
 void Dispatcher::enqueue(QueuedJob queued) {
     const std::string key = fifo_key(queued.job);
     Fifo& fifo = fifos_[key];
-    // Behind the head, the event is kept while the backlog is short (no store read when it
-    // reaches the head) and dropped in a long one (read again then), which bounds memory.
-    if (!fifo.jobs.empty() && counters_.open_jobs.load() > kKeepEventsUpToOpenJobs) queued.event.reset();
+    // Behind the head, a job keeps its event and fields while the backlog is short (no store read
+    // when it reaches the head); in a long one it is compacted and its event read again then.
+    if (!fifo.compacted.empty() || (!fifo.jobs.empty() && counters_.open_jobs.load() > kKeepEventsUpToOpenJobs)) {
+        fifo.compacted.push_back(
+            compact(std::move(queued.job), fifo.compacted.empty() ? nullptr : &fifo.compacted.back()));
+        return;
+    }
     const int64_t due = queued.job.next_attempt_at_ms;
     fifo.jobs.push_back(std::move(queued));
     if (fifo.jobs.size() == 1 && !fifo.busy) schedule(key, fifo, due);
@@ -462,6 +466,10 @@ void Dispatcher::finish_head(const std::string& key, Fifo& fifo, JobUpdate updat
     report(std::move(update));
     counters_.open_jobs.fetch_sub(1);
     fifo.jobs.pop_front();
+    if (fifo.jobs.empty() && !fifo.compacted.empty()) {
+        fifo.jobs.push_back({expand(std::move(fifo.compacted.front())), nullptr});
+        fifo.compacted.pop_front();
+    }
     fifo.rendered.reset();
     fifo.step = 1;
     fifo.step_receipt.clear();

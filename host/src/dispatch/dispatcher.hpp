@@ -20,6 +20,7 @@
 #include <unordered_map>
 
 #include "common/clock.hpp"
+#include "dispatch/compact_job.hpp"
 #include "dispatch/rate_limiter.hpp"
 #include "metrics/herald_metrics.hpp"
 #include "routing/runtime_config.hpp"
@@ -82,7 +83,11 @@ class Dispatcher final : public NewJobSink, public SharedWorkSink {
         std::shared_ptr<const EventRecord> event;  // null behind the head in a long backlog
     };
     struct Fifo {
+        // The head (jobs.front()) and the jobs queued while the backlog was short; behind them,
+        // in order, the jobs queued while it was long, compacted (compact_job.hpp). `compacted`
+        // is empty whenever `jobs` is.
         std::deque<QueuedJob> jobs;
+        std::deque<CompactJob> compacted;
         bool busy = false;
         int64_t due_ms = 0;
         std::optional<HttpRequest> rendered;  // the head's request for its next attempt
@@ -117,9 +122,11 @@ class Dispatcher final : public NewJobSink, public SharedWorkSink {
     std::optional<std::string> render_head(Fifo& fifo, const RuntimeConfig& config, const ChannelConfig& channel);
     std::string message_for(const EventRecord& event, const OpenJob& job, const RenderContext& ctx,
                             const ChannelConfig& channel);
-    static constexpr uint32_t kMaxDeliverySteps = 4;          // plugin.h: the host stops after 4 steps
-    static constexpr int64_t kStoreRetryMs = 1000;            // a job waits this long when the store cannot be read
-    static constexpr int64_t kKeepEventsUpToOpenJobs = 4096;  // ~1 KB each: a few MB at most
+    static constexpr uint32_t kMaxDeliverySteps = 4;  // plugin.h: the host stops after 4 steps
+    static constexpr int64_t kStoreRetryMs = 1000;    // a job waits this long when the store cannot be read
+    // Up to this many open jobs, queued jobs keep their event (~1 KB each) and all their fields;
+    // past it, jobs queued behind a head are compacted and their events read back at the head.
+    static constexpr int64_t kKeepEventsUpToOpenJobs = 4096;
     void complete(TransportResult result);
     // Queues an outcome for the writer; step() hands the round's outcomes on together.
     void report(JobUpdate update);

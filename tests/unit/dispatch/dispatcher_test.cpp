@@ -120,11 +120,11 @@ class DispatcherRules : public ::testing::Test {
 
     // Queues one event's job for team/channel.
     void add_job(int64_t id, const std::string& service, const std::string& team = "payments",
-                 const std::string& channel = "hook") {
+                 const std::string& channel = "hook", const std::string& destination_hash = "hash") {
         OpenJob job;
         job.id = id;
         job.event_seq = id;
-        job.target = {team, channel, "webhook", "hash", "owner", false};
+        job.target = {team, channel, "webhook", destination_hash, "owner", false};
         job.service = service;
         job.environment = "production";
         job.deployment_id = service + "/" + std::to_string(id);
@@ -203,6 +203,31 @@ TEST_F(DispatcherRules, AQueuedJobKeepsItsEventInAShortBacklog) {
     ASSERT_EQ(transport_->started.size(), 2u);
     EXPECT_NE(transport_->started[1].request.body.find("event-2"), std::string::npos);
     EXPECT_EQ(event_reads_, 0);
+}
+
+// Past 4,096 open jobs, jobs queued behind a head are kept compacted: each still reaches the
+// head whole (its own destination, its event read back) and in acceptance order.
+TEST_F(DispatcherRules, ALongBacklogIsDeliveredWholeAndInOrder) {
+    start_with_one_channel("https://hooks.example.com/a", policy_);
+    constexpr int kJobs = 5000;
+    const auto hash_of = [](int id) { return id % 3 == 0 ? "hash-a" : "hash-b"; };
+    for (int id = 1; id <= kJobs; ++id) add_job(id, "payments-api", "payments", "hook", hash_of(id));
+    for (int i = 1; i <= kJobs; ++i) {
+        dispatcher_->step(0);  // starts the head
+        ASSERT_EQ(transport_->started.size(), static_cast<size_t>(i));
+        ASSERT_NE(last().request.body.find("\"event-" + std::to_string(i) + "\""), std::string::npos) << i;
+        transport_->answer(last(), 200);
+        dispatcher_->step(0);  // delivers it; the next job becomes the head
+    }
+    ASSERT_EQ(sink_.updates.size(), static_cast<size_t>(kJobs));
+    for (int i = 1; i <= kJobs; ++i) {
+        const JobUpdate& u = sink_.updates[static_cast<size_t>(i - 1)];
+        EXPECT_EQ(u.job_id, i);
+        EXPECT_EQ(u.destination_hash, hash_of(i)) << i;
+        EXPECT_EQ(u.deployment_id, "payments-api/" + std::to_string(i)) << i;
+    }
+    EXPECT_GT(event_reads_, 0);  // the compacted jobs' events came back from the store
+    EXPECT_EQ(dispatcher_->counters().open_jobs.load(), 0);
 }
 
 TEST_F(DispatcherRules, RetriesBackOffExponentiallyWithJitterThenDeadLetter) {
