@@ -29,11 +29,7 @@ struct CompactJob {
 };
 
 inline bool same_fields(const CompactJob::Shared& shared, const OpenJob& job) {
-    const JobTarget& a = shared.target;
-    const JobTarget& b = job.target;
-    return a.team == b.team && a.channel == b.channel && a.channel_type == b.channel_type &&
-           a.destination_hash == b.destination_hash && a.reason == b.reason && a.fallback == b.fallback &&
-           shared.service == job.service && shared.environment == job.environment;
+    return shared.target == job.target && shared.service == job.service && shared.environment == job.environment;
 }
 
 // `previous` is the job queued just before, whose shared fields are reused when they match.

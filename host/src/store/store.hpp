@@ -33,6 +33,8 @@ struct JobTarget {
     std::string destination_hash;  // identifies the destination without holding its secrets
     std::string reason;
     bool fallback = false;
+
+    friend bool operator==(const JobTarget&, const JobTarget&) = default;
 };
 
 // What the host knows beyond the event, fixed at acceptance.
