@@ -162,8 +162,9 @@ class SqliteStore final : public Store {
     // Under a steady stream of commits the background checkpoint never catches up with the last
     // one, so the WAL would only grow (and each commit's sync would write the file's size too).
     // Half-way to kWalRestartFrames the checkpoint thread is woken to copy the bulk alongside
-    // the commits; past it the writer copies the rest between two commits (a stall of a few ms
-    // every few seconds under load), and the next commit writes the WAL from its start again.
+    // the commits; past it the writer copies the rest between two commits (under heavy load a
+    // stall of ~10 ms about once a second), and the next commit writes the WAL from its start
+    // again.
     void after_commit() override {
         if (wal_frames_ >= kWalRestartFrames / 2 && !checkpoint_asked_) {
             checkpoint_asked_ = true;
@@ -428,7 +429,7 @@ class SqliteStore final : public Store {
     bool checkpoint_now_ = false;  // the writer wants a checkpoint before the second is up
     std::thread checkpointer_;
     // 4,000 frames, 16 MB with 4 KB pages: the writer's share of a checkpoint stalls commits, so
-    // it comes seldom; the WAL stays near this size.
+    // a larger WAL makes it rarer; the WAL stays near this size.
     static constexpr int kWalRestartFrames = 4000;
     int wal_frames_ = 0;  // frames in the WAL after the last commit (writer thread only)
     int checkpoint_at_frames_ = kWalRestartFrames;
