@@ -1,11 +1,12 @@
 #include "store/group_commit.hpp"
-#include "common/thread_name.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <future>
 #include <utility>
+
+#include "common/thread_name.hpp"
 
 namespace herald {
 

@@ -306,14 +306,19 @@ class SqliteStore final : public Store {
     }
 
     static int on_wal_commit(void* self, sqlite3*, const char*, int frames) {
-        static_cast<SqliteStore*>(self)->wal_frames_ = frames;
+        auto* store = static_cast<SqliteStore*>(self);
+        if (frames < store->wal_frames_) {
+            // The WAL started over (whichever checkpoint caught up): count afresh.
+            store->checkpoint_at_frames_ = kWalRestartFrames;
+            store->checkpoint_asked_ = false;
+        }
+        store->wal_frames_ = frames;
         return SQLITE_OK;
     }
 
     // Copies the WAL back into the database every second (sooner when the writer asks), off the
-    // writer's path. PASSIVE never
-    // blocks the writer; the WAL restarts from the top once a checkpoint has caught up (which,
-    // under steady load, the writer's own after_commit() sees to).
+    // writer's path. PASSIVE never blocks the writer; the WAL restarts from the top once a
+    // checkpoint has caught up (which, under steady load, the writer's after_commit() sees to).
     void checkpoint_loop() {
         Db db(path_, SQLITE_OPEN_READWRITE);
         std::unique_lock lock(checkpoint_mutex_);
