@@ -213,7 +213,8 @@ void IntakeHandler::accept_event(const RuntimeConfig& config, const SourceConfig
     if (item.event.started_at_ms > 0 && item.event.finished_at_ms > 0) {
         deploy.duration_s = static_cast<double>(item.event.finished_at_ms - item.event.started_at_ms) / 1000.0;
     }
-    committer_.submit(std::move(item), [this, id, source, to_fallback, nowhere, deploy = std::move(deploy),
+    const size_t deliveries = item.targets.size();
+    committer_.submit(std::move(item), [this, id, source, to_fallback, nowhere, deliveries, deploy = std::move(deploy),
                                         respond = std::move(respond)](GroupCommitter::Result result) {
         if (auto* error = std::get_if<std::string>(&result)) {
             metrics_.event_received(source, "unavailable");
@@ -234,7 +235,7 @@ void IntakeHandler::accept_event(const RuntimeConfig& config, const SourceConfig
         if (to_fallback) metrics_.event_unrouted("fallback");
         if (nowhere) metrics_.event_unrouted("none");
         log::event(spdlog::level::debug, {id, {}, {}, 0},
-                   "intake: accepted, " + std::to_string(outcome.jobs.size()) + " deliveries");
+                   "intake: accepted, " + std::to_string(deliveries) + " deliveries");
         respond(
             json_response(http::status::accepted, json::serialize(json::object{{"id", id}, {"status", "accepted"}})));
     });

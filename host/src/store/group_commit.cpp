@@ -183,7 +183,7 @@ bool GroupCommitter::commit(Batch& batch) {
         std::vector<AcceptedJobs> accepted;
         for (size_t i = 0; i < items.size(); ++i) {
             if (outcomes[i].duplicate || outcomes[i].jobs.empty()) continue;
-            accepted.push_back({outcomes[i].jobs, accepted_record(items[i], outcomes[i])});
+            accepted.push_back({std::move(outcomes[i].jobs), accepted_record(items[i], outcomes[i])});
         }
         if (!accepted.empty()) sink_->on_accepted(std::move(accepted));
     }

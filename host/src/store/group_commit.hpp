@@ -40,6 +40,8 @@ class JobUpdateSink {
 class GroupCommitter final : public JobUpdateSink {
  public:
     using Result = std::variant<IngestOutcome, std::string>;  // outcome, or why the store failed
+    // Called after the commit. With a sink set, the outcome's new jobs have gone to the sink
+    // (moved, not copied), so `jobs` is empty.
     using Done = std::function<void(Result)>;
 
     GroupCommitter(Store& store, size_t max_batch = 1024,
