@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "common/thread_name.hpp"
+#include "store/receipt_destinations.hpp"
 #include "store/schema.hpp"
 #include "store/service_status.hpp"
 #include "store/sqlite_db.hpp"
@@ -75,8 +76,9 @@ void migrate(Db& db) {
 
 class SqliteReader final : public StoreReader {
  public:
-    explicit SqliteReader(const std::string& path)
-        : db_(path, SQLITE_OPEN_READONLY),
+    SqliteReader(const std::string& path, std::shared_ptr<const ReceiptDestinations> with_receipts)
+        : with_receipts_(std::move(with_receipts)),
+          db_(path, SQLITE_OPEN_READONLY),
           event_(db_, (std::string("SELECT ") + rows::kEventColumns + " WHERE seq = ?").c_str()),
           receipt_(db_, "SELECT receipt FROM receipts WHERE destination_hash = ? AND deployment_id = ?") {}
 
@@ -89,6 +91,7 @@ class SqliteReader final : public StoreReader {
     }
 
     std::optional<std::string> receipt(const std::string& destination_hash, const std::string& deployment_id) override {
+        if (!with_receipts_->contains(destination_hash)) return std::nullopt;
         receipt_.bind(1, destination_hash).bind(2, deployment_id);
         std::optional<std::string> out;
         if (receipt_.step()) out = receipt_.text(0);
@@ -97,6 +100,7 @@ class SqliteReader final : public StoreReader {
     }
 
  private:
+    std::shared_ptr<const ReceiptDestinations> with_receipts_;
     Db db_;
     Stmt event_;
     Stmt receipt_;
@@ -132,6 +136,8 @@ class SqliteStore final : public Store {
           set_receipt_(db_,
                        "INSERT INTO receipts (destination_hash, deployment_id, receipt) VALUES (?, ?, ?) "
                        "ON CONFLICT (destination_hash, deployment_id) DO UPDATE SET receipt = excluded.receipt") {
+        Stmt with_receipts(db_, "SELECT DISTINCT destination_hash FROM receipts");
+        while (with_receipts.step()) with_receipts_->add(with_receipts.text(0));
         sqlite3_wal_hook(db_.handle(), &SqliteStore::on_wal_commit, this);
         checkpointer_ = std::thread([this] {
             name_this_thread("herald-checkpt");
@@ -235,7 +241,7 @@ class SqliteStore final : public Store {
         }
     }
 
-    std::unique_ptr<StoreReader> reader() override { return std::make_unique<SqliteReader>(path_); }
+    std::unique_ptr<StoreReader> reader() override { return std::make_unique<SqliteReader>(path_, with_receipts_); }
     std::unique_ptr<AdminReader> admin_reader() override { return open_sqlite_admin_reader(path_); }
 
     std::vector<OpenJob> replay_dead(const std::vector<int64_t>& job_ids, int64_t now_ms) override {
@@ -420,6 +426,7 @@ class SqliteStore final : public Store {
                 .run();
         }
         if (u.receipt && !u.receipt->empty()) {
+            with_receipts_->add(u.destination_hash);
             set_receipt_.bind(1, u.destination_hash).bind(2, u.deployment_id).bind(3, *u.receipt).run();
         }
     }
@@ -428,6 +435,7 @@ class SqliteStore final : public Store {
     Db db_;
     bool init_;
     Stmt exists_, status_, set_status_, insert_event_, insert_job_, update_job_, insert_attempt_, set_receipt_;
+    std::shared_ptr<ReceiptDestinations> with_receipts_ = std::make_shared<ReceiptDestinations>();
     std::mutex checkpoint_mutex_;
     std::condition_variable checkpoint_wake_;
     bool checkpoint_stop_ = false;
