@@ -13,7 +13,8 @@ namespace herald::sqlite {
 
 class Db {
  public:
-    Db(const std::string& path, int flags);
+    // `vfs` names a registered SQLite VFS; null is the default one.
+    Db(const std::string& path, int flags, const char* vfs = nullptr);
     ~Db();
     Db(const Db&) = delete;
     Db& operator=(const Db&) = delete;

@@ -9,6 +9,7 @@
 #include "store/schema.hpp"
 #include "store/service_status.hpp"
 #include "store/sqlite_db.hpp"
+#include "store/sqlite_wal_buffer.hpp"
 #include "store/store.hpp"
 #include "store/store_rows.hpp"
 
@@ -110,7 +111,8 @@ class SqliteStore final : public Store {
  public:
     explicit SqliteStore(const std::string& path)
         : path_(path),
-          db_(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE),
+          // The writer's commits sync (synchronous = FULL, in init), which the buffered WAL needs.
+          db_(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, sqlite::buffered_wal_vfs()),
           init_(init(db_)),
           exists_(db_, "SELECT 1 FROM events WHERE id = ?"),
           status_(db_, "SELECT failures, failing_since_ms FROM service_status WHERE service = ? AND environment = ?"),
