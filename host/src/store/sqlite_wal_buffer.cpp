@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstring>
 #include <mutex>
+#include <unordered_map>
 
 namespace herald::sqlite {
 namespace {
@@ -20,6 +21,7 @@ struct BufferedFile {
     sqlite3_file base;
     sqlite3_file* real;           // the default VFS's file, in the same allocation, after this
     bool gathers;                 // a write-ahead log
+    const char* log_name;         // a database's: its log's name
     char* buffer;                 // allocated on the first write
     sqlite3_int64 buffer_offset;  // where buffer[0] goes in the file
     int buffered;                 // bytes held
@@ -28,6 +30,31 @@ struct BufferedFile {
 sqlite3_vfs buffered_vfs;
 std::atomic<uint64_t> file_writes{0};
 std::atomic<uint64_t> gathered_writes{0};
+
+// Whether a database's log may gather, by the log's name as SQLite passes it to xOpen (the
+// same pointer sqlite3_filename_wal gives for the database's name). Without power-safe
+// overwrite on the database (the unix VFS's default; `psow=0` in a URI turns it off) SQLite
+// pads a commit to a sector boundary and syncs part-way through a frame, so the rest of that
+// frame would be held back from readers: such a log is written through.
+std::mutex logs_mutex;
+std::unordered_map<const char*, bool> logs;  // while the database is open
+
+void remember_log(const char* wal_name, bool may_gather) {
+    if (wal_name == nullptr) return;
+    std::lock_guard lock(logs_mutex);
+    logs[wal_name] = may_gather;
+}
+
+void forget_log(const char* wal_name) {
+    std::lock_guard lock(logs_mutex);
+    logs.erase(wal_name);
+}
+
+bool log_may_gather(const char* wal_name) {
+    std::lock_guard lock(logs_mutex);
+    const auto it = logs.find(wal_name);
+    return it != logs.end() && it->second;  // a database not opened through this VFS: write through
+}
 
 BufferedFile* buffered(sqlite3_file* file) { return reinterpret_cast<BufferedFile*>(file); }
 const sqlite3_io_methods& real_methods(BufferedFile* f) { return *f->real->pMethods; }
@@ -50,6 +77,7 @@ int x_close(sqlite3_file* file) {
     const int closed = real_methods(f).xClose(f->real);
     sqlite3_free(f->buffer);
     f->buffer = nullptr;
+    if (f->log_name != nullptr) forget_log(f->log_name);
     return flushed != SQLITE_OK ? flushed : closed;
 }
 
@@ -165,6 +193,7 @@ int x_open(sqlite3_vfs* /*vfs*/, sqlite3_filename name, sqlite3_file* file, int 
     f->real = reinterpret_cast<sqlite3_file*>(f + 1);
     f->real->pMethods = nullptr;
     f->gathers = (flags & SQLITE_OPEN_WAL) != 0;
+    f->log_name = nullptr;
     f->buffer = nullptr;
     f->buffer_offset = 0;
     f->buffered = 0;
@@ -179,6 +208,12 @@ int x_open(sqlite3_vfs* /*vfs*/, sqlite3_filename name, sqlite3_file* file, int 
         f->real->pMethods->xClose(f->real);
         return SQLITE_CANTOPEN;
     }
+    if ((flags & SQLITE_OPEN_MAIN_DB) != 0 && name != nullptr) {
+        f->log_name = sqlite3_filename_wal(name);
+        const int device = f->real->pMethods->xDeviceCharacteristics(f->real);
+        remember_log(f->log_name, (device & SQLITE_IOCAP_POWERSAFE_OVERWRITE) != 0);
+    }
+    if (f->gathers) f->gathers = log_may_gather(name);
     file->pMethods = &buffered_methods;
     return SQLITE_OK;
 }

@@ -73,5 +73,19 @@ TEST(SqliteWalBuffer, ACommitLargerThanTheBufferIsWrittenWhole) {
     EXPECT_EQ(integrity(path), "ok");
 }
 
+TEST(SqliteWalBuffer, ADatabaseWithoutPowerSafeOverwriteWritesItsLogThrough) {
+    // SQLite then pads a commit to a sector boundary with a sync part-way through a frame; the
+    // rest of that frame must not wait in the buffer while readers see the commit.
+    test::TempDir dir;
+    const std::string path = (dir.path() / "w.db").string();
+    Db db("file:" + path + "?psow=0", SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI, buffered_wal_vfs());
+    open_as_the_writer_does(db);
+    db.exec("CREATE TABLE rows (id INTEGER PRIMARY KEY, body TEXT NOT NULL)");
+    const WalBufferCounts before = wal_buffer_counts();
+    insert_rows(db, 0, 40, 1000);
+    EXPECT_EQ(wal_buffer_counts().gathered_writes, before.gathered_writes);
+    EXPECT_EQ(count_rows(path), 40);
+}
+
 }  // namespace
 }  // namespace herald::sqlite
