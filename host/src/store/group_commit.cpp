@@ -191,7 +191,7 @@ bool GroupCommitter::commit(Batch& batch) {
         std::vector<AcceptedJobs> accepted;
         for (size_t i = 0; i < items.size(); ++i) {
             if (outcomes[i].duplicate || outcomes[i].jobs.empty()) continue;
-            accepted.push_back({std::move(outcomes[i].jobs), accepted_record(items[i], outcomes[i])});
+            accepted.push_back({std::move(outcomes[i].jobs), accepted_record(std::move(items[i]), outcomes[i])});
         }
         if (!accepted.empty()) sink_->on_accepted(std::move(accepted));
     }
@@ -213,17 +213,17 @@ void GroupCommitter::probe() {
     if (!healthy_.exchange(true)) spdlog::info("store: writable again");
 }
 
-std::shared_ptr<const EventRecord> GroupCommitter::accepted_record(const IngestItem& item,
-                                                                   const IngestOutcome& outcome) {
+// The committed item is not needed again: its strings move into the record.
+std::shared_ptr<const EventRecord> GroupCommitter::accepted_record(IngestItem&& item, const IngestOutcome& outcome) {
     auto event = std::make_shared<EventRecord>();
     event->seq = outcome.event_seq;
-    event->id = item.event.id;
-    event->source = item.source;
-    event->service = item.event.service;
-    event->environment = item.event.environment;
+    event->id = std::move(item.event.id);
+    event->source = std::move(item.source);
+    event->service = std::move(item.event.service);
+    event->environment = std::move(item.event.environment);
     event->status = std::string(to_string(item.event.status));
-    event->deployment_id = item.event.deployment_id;
-    event->json = item.event.json;
+    event->deployment_id = std::move(item.event.deployment_id);
+    event->json = std::move(item.event.json);
     event->accepted_at_ms = item.accepted_at_ms;
     event->recovery = outcome.recovery;
     return event;

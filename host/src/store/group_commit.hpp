@@ -73,7 +73,7 @@ class GroupCommitter final : public JobUpdateSink {
     void run_operations(std::unique_lock<std::mutex>& lock);
     bool commit(Batch& batch);
     void probe();
-    static std::shared_ptr<const EventRecord> accepted_record(const IngestItem& item, const IngestOutcome& outcome);
+    static std::shared_ptr<const EventRecord> accepted_record(IngestItem&& item, const IngestOutcome& outcome);
 
     Store& store_;
     const size_t max_batch_;
