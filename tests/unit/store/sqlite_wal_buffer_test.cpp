@@ -12,10 +12,12 @@
 namespace herald::sqlite {
 namespace {
 
-void open_as_the_writer_does(Db& db) {
+// The store's writer settings, and a table to fill.
+void set_up_like_the_writer(Db& db) {
     db.exec("PRAGMA journal_mode = WAL");
     db.exec("PRAGMA synchronous = FULL");
     db.exec("PRAGMA wal_autocheckpoint = 0");
+    db.exec("CREATE TABLE rows (id INTEGER PRIMARY KEY, body TEXT NOT NULL)");
 }
 
 void insert_rows(Db& db, int first, int count, size_t bytes) {
@@ -45,8 +47,7 @@ TEST(SqliteWalBuffer, ACommitsFramesReachTheLogInOneWrite) {
     test::TempDir dir;
     const std::string path = (dir.path() / "w.db").string();
     Db db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, buffered_wal_vfs());
-    open_as_the_writer_does(db);
-    db.exec("CREATE TABLE rows (id INTEGER PRIMARY KEY, body TEXT NOT NULL)");
+    set_up_like_the_writer(db);
 
     const WalBufferCounts before = wal_buffer_counts();
     insert_rows(db, 0, 40, 1000);  // about ten pages: twenty frame writes (header, page)
@@ -61,8 +62,7 @@ TEST(SqliteWalBuffer, ACommitLargerThanTheBufferIsWrittenWhole) {
     const std::string path = (dir.path() / "w.db").string();
     {
         Db db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, buffered_wal_vfs());
-        open_as_the_writer_does(db);
-        db.exec("CREATE TABLE rows (id INTEGER PRIMARY KEY, body TEXT NOT NULL)");
+        set_up_like_the_writer(db);
         insert_rows(db, 0, 1500, 2000);  // 3 MB: the 128 KB buffer fills many times over
         EXPECT_EQ(count_rows(path), 1500);
         db.exec("UPDATE rows SET body = 'changed' WHERE id % 2 = 0");  // frames rewritten
@@ -79,8 +79,7 @@ TEST(SqliteWalBuffer, ADatabaseWithoutPowerSafeOverwriteWritesItsLogThrough) {
     test::TempDir dir;
     const std::string path = (dir.path() / "w.db").string();
     Db db("file:" + path + "?psow=0", SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI, buffered_wal_vfs());
-    open_as_the_writer_does(db);
-    db.exec("CREATE TABLE rows (id INTEGER PRIMARY KEY, body TEXT NOT NULL)");
+    set_up_like_the_writer(db);
     const WalBufferCounts before = wal_buffer_counts();
     insert_rows(db, 0, 40, 1000);
     EXPECT_EQ(wal_buffer_counts().gathered_writes, before.gathered_writes);
