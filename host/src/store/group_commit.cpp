@@ -38,7 +38,7 @@ void GroupCommitter::submit(IngestItem item, Done done) {
         return done(std::string("shutting down"));
     }
     items_.emplace_back(std::move(item), std::move(done));
-    const bool wake = !waiting_for_company_ || items_.size() >= company_;
+    const bool wake = company_ == 0 || items_.size() >= company_;
     lock.unlock();
     if (wake) wake_.notify_one();
 }
@@ -50,7 +50,7 @@ void GroupCommitter::submit_updates(std::vector<JobUpdate> updates) {
         std::lock_guard lock(mutex_);
         updates_.insert(updates_.end(), std::make_move_iterator(updates.begin()),
                         std::make_move_iterator(updates.end()));
-        wake = !waiting_for_company_;  // outcomes join the batch being gathered
+        wake = company_ == 0;  // outcomes join the batch being gathered
     }
     if (wake) wake_.notify_one();
 }
@@ -129,10 +129,9 @@ bool GroupCommitter::next_batch(Batch& batch) {
     // Group commit: when the last batch had company, give concurrent clients a moment to join
     // this one; one fsync then acknowledges them all. A lone client never waits.
     if (last_batch_ > 1 && items_.size() < max_batch_ && !stopping_) {
-        waiting_for_company_ = true;
         company_ = last_batch_;
-        wake_.wait_for(lock, std::chrono::microseconds(200), [&] { return stopping_ || items_.size() >= last_batch_; });
-        waiting_for_company_ = false;
+        wake_.wait_for(lock, std::chrono::microseconds(200), [&] { return stopping_ || items_.size() >= company_; });
+        company_ = 0;
     }
     const size_t take = std::min(items_.size(), max_batch_);
     batch.items.insert(batch.items.end(), std::make_move_iterator(items_.begin()),

@@ -86,9 +86,9 @@ class GroupCommitter final : public JobUpdateSink {
     int64_t prune_before_ms_ = 0;
     std::vector<std::function<void(Store&)>> ops_;
     bool stopping_ = false;
-    // While the writer waits for company, only the submission that completes the company wakes
-    // it (not every one: each wake-up is a context switch on the hot path).
-    bool waiting_for_company_ = false;
+    // While the writer waits for company: the queued events that end the wait (0 otherwise).
+    // Only the submission that completes the company wakes it, not every one: each wake-up is a
+    // context switch on the hot path.
     size_t company_ = 0;
     std::atomic<bool> healthy_{true};
     uint64_t commits_ = 0;        // writer thread only
