@@ -4,6 +4,8 @@
 #   - durable acks/s at 1, 16 and 64 connections with ack latency, and Herald's own CPU time
 #     (utime + stime from /proc) per accepted-and-delivered event;
 #   - accepted->delivered latency at a steady 500 events/s;
+#   - Herald's CPU per event when every destination takes 100 ms to answer (about 100 requests in
+#     flight, as with real chat and paging services);
 #   - RSS idle and with 100,000 pending deliveries.
 # Load: wrk with one thread (bench/post-events.lua posts a distinct event per request, one webhook
 # delivery each to the fake-channels sink); herald_loadgen for the paced and counted phases.
@@ -128,6 +130,26 @@ PY
 )
 echo "$steady"
 summary+=("accepted->delivered at 500/s: $steady")
+
+echo "== slow destinations: the sink answers after 100 ms; 1,000 events/s for 5 s over 1,000 services"
+curl -s -X POST "http://127.0.0.1:$fake/_fake/faults" -d '{"path_prefix":"/webhook/","mode":"slow","delay_ms":100}' >/dev/null
+before=$(cpu_ticks "$herald_pid")
+"$build/bin/herald_loadgen" --port "$port" --secret bench-secret --concurrency 8 --rate 1000 --seconds 5 --services 1000 --prefix slow
+wait_drained
+after=$(cpu_ticks "$herald_pid")
+curl -s -X DELETE "http://127.0.0.1:$fake/_fake/faults" >/dev/null
+slow=$(python3 - "$work/herald.db" "$((after - before))" "$(getconf CLK_TCK)" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+d = sorted(r[0] for r in db.execute("select j.finished_at_ms - e.accepted_at_ms from jobs j join events e "
+                                    "on e.seq=j.event_seq where e.id like 'slow-%' and j.state='delivered'"))
+p = lambda q: d[min(len(d)-1, int(q/100*len(d)))]
+cpu_us = int(sys.argv[2]) / int(sys.argv[3]) / max(len(d), 1) * 1e6
+print(f"{len(d)} delivered; Herald CPU {cpu_us:.0f} µs per event; accepted->delivered p50 {p(50)} ms, p99 {p(99)} ms")
+PY
+)
+echo "$slow"
+summary+=("slow destinations (100 ms answers, 1,000/s): $slow")
 
 echo "== RSS with 100,000 pending jobs (the sink answers 503, so every job waits to retry)"
 curl -s -X POST "http://127.0.0.1:$fake/_fake/faults" -d '{"path_prefix":"/webhook/","mode":"status","status":503}' >/dev/null

@@ -1,11 +1,18 @@
 #include "transport/curl_transport.hpp"
 
 #include <curl/curl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <optional>
 #include <stdexcept>
 #include <unordered_map>
+#include <unordered_set>
+
+#include "transport/socket_watch.hpp"
 
 namespace herald {
 namespace {
@@ -50,6 +57,60 @@ struct GlobalInit {
     GlobalInit() { curl_global_init(CURL_GLOBAL_DEFAULT); }
 };
 
+// What libcurl's socket, timer and socket open/close callbacks keep up to date.
+struct SocketState {
+    CURLM* multi = nullptr;
+    SocketWatch watch;
+    std::unordered_set<curl_socket_t> connections;               // sockets opened for connections (not resolver pipes)
+    std::optional<std::chrono::steady_clock::time_point> timer;  // when libcurl wants its timeout run
+
+    void run_timer_if_due() {
+        if (!timer || std::chrono::steady_clock::now() < *timer) return;
+        timer.reset();
+        int running = 0;
+        curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    }
+    int ms_until_timer(int at_most) const {
+        if (!timer) return at_most;
+        const auto left = *timer - std::chrono::steady_clock::now();
+        const auto ms = std::chrono::ceil<std::chrono::milliseconds>(left).count();
+        return static_cast<int>(std::clamp<int64_t>(ms, 0, at_most));
+    }
+};
+
+int on_socket(CURL*, curl_socket_t fd, int what, void* user, void*) {
+    auto* state = static_cast<SocketState*>(user);
+    uint8_t interest = SocketWatch::kNone;
+    if (what == CURL_POLL_IN || what == CURL_POLL_INOUT) interest |= SocketWatch::kRead;
+    if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT) interest |= SocketWatch::kWrite;
+    state->watch.want(fd, interest, state->connections.count(fd) != 0);
+    return 0;
+}
+
+int on_timer(CURLM*, long timeout_ms, void* user) {
+    auto* state = static_cast<SocketState*>(user);
+    if (timeout_ms < 0) {
+        state->timer.reset();
+    } else {
+        state->timer = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    }
+    return 0;
+}
+
+curl_socket_t on_open_socket(void* user, curlsocktype, curl_sockaddr* address) {
+    auto* state = static_cast<SocketState*>(user);
+    const curl_socket_t fd = socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+    if (fd != CURL_SOCKET_BAD) state->connections.insert(fd);
+    return fd;
+}
+
+int on_close_socket(void* user, curl_socket_t fd) {
+    auto* state = static_cast<SocketState*>(user);
+    state->watch.forget(fd);
+    state->connections.erase(fd);
+    return close(fd);
+}
+
 }  // namespace
 
 struct CurlTransport::Impl {
@@ -57,6 +118,7 @@ struct CurlTransport::Impl {
     CURLM* multi = nullptr;
     std::unordered_map<CURL*, std::unique_ptr<Transfer>> transfers;
     std::vector<CURL*> idle;  // easy handles kept for reuse (they keep their connection cache)
+    SocketState sockets;
 };
 
 CurlTransport::CurlTransport(TransportOptions options) : impl_(std::make_unique<Impl>()) {
@@ -64,7 +126,12 @@ CurlTransport::CurlTransport(TransportOptions options) : impl_(std::make_unique<
     impl_->options = std::move(options);
     impl_->multi = curl_multi_init();
     if (impl_->multi == nullptr) throw std::runtime_error("curl_multi_init failed");
+    impl_->sockets.multi = impl_->multi;
     curl_multi_setopt(impl_->multi, CURLMOPT_MAXCONNECTS, 256L);
+    curl_multi_setopt(impl_->multi, CURLMOPT_SOCKETFUNCTION, &on_socket);
+    curl_multi_setopt(impl_->multi, CURLMOPT_SOCKETDATA, &impl_->sockets);
+    curl_multi_setopt(impl_->multi, CURLMOPT_TIMERFUNCTION, &on_timer);
+    curl_multi_setopt(impl_->multi, CURLMOPT_TIMERDATA, &impl_->sockets);
 }
 
 CurlTransport::~CurlTransport() {
@@ -117,6 +184,10 @@ void CurlTransport::start(uint64_t token, const HttpRequest& request) {
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, t.get());
     curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &on_header);
     curl_easy_setopt(easy, CURLOPT_HEADERDATA, t.get());
+    curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, &on_open_socket);
+    curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, &impl_->sockets);
+    curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, &on_close_socket);
+    curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, &impl_->sockets);
     // Debugging aid only: libcurl's own trace on stderr (it shows URLs, so never in production).
     static const bool verbose = std::getenv("HERALD_CURL_VERBOSE") != nullptr;
     if (verbose) curl_easy_setopt(easy, CURLOPT_VERBOSE, 1L);
@@ -125,14 +196,20 @@ void CurlTransport::start(uint64_t token, const HttpRequest& request) {
 }
 
 std::vector<TransportResult> CurlTransport::perform(int timeout_ms) {
-    int running = 0;
-    curl_multi_perform(impl_->multi, &running);
-    // A transfer can finish inside that call; polling first would leave it waiting for the next
-    // unrelated wake-up.
+    // Transfers started since the last call are due at once (libcurl sets a zero timeout), and
+    // one can finish right there; waiting first would leave it for the next unrelated wake-up.
+    impl_->sockets.run_timer_if_due();
     std::vector<TransportResult> results = collect();
     if (!results.empty()) return results;
-    curl_multi_poll(impl_->multi, nullptr, 0, timeout_ms, nullptr);
-    curl_multi_perform(impl_->multi, &running);
+    for (const SocketWatch::Ready& ready : impl_->sockets.watch.wait(impl_->sockets.ms_until_timer(timeout_ms))) {
+        int bits = 0;
+        if ((ready.interest & SocketWatch::kRead) != 0) bits |= CURL_CSELECT_IN;
+        if ((ready.interest & SocketWatch::kWrite) != 0) bits |= CURL_CSELECT_OUT;
+        if (ready.error) bits |= CURL_CSELECT_ERR;
+        int running = 0;
+        curl_multi_socket_action(impl_->multi, ready.fd, bits, &running);
+    }
+    impl_->sockets.run_timer_if_due();
     return collect();
 }
 
@@ -167,7 +244,7 @@ std::vector<TransportResult> CurlTransport::collect() {
     return results;
 }
 
-void CurlTransport::wakeup() { curl_multi_wakeup(impl_->multi); }
+void CurlTransport::wakeup() { impl_->sockets.watch.wake(); }
 
 size_t CurlTransport::active() const { return impl_->transfers.size(); }
 
