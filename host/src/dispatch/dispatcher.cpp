@@ -372,9 +372,11 @@ void Dispatcher::delivered(Fifo& fifo, const Classification& verdict, Attempt at
     const bool confirmed = verdict.outcome == HERALD_OUTCOME_DELIVERED;
     const bool more = fifo.rendered && fifo.rendered->follow_up && fifo.step < kMaxDeliverySteps;
     attempt.record.outcome = confirmed ? "delivered" : "accepted";
-    log::event(spdlog::level::debug, {event.id, job.target.team, job.target.channel, attempt.record.number},
-               fmt::format("dispatch: {} (HTTP {}, {} ms){}", attempt.record.outcome, attempt.record.status_code,
-                           attempt.record.latency_ms, more ? ", the plugin has a further request" : ""));
+    if (spdlog::should_log(spdlog::level::debug)) {  // the line is built only when it is written
+        log::event(spdlog::level::debug, {event.id, job.target.team, job.target.channel, attempt.record.number},
+                   fmt::format("dispatch: {} (HTTP {}, {} ms){}", attempt.record.outcome, attempt.record.status_code,
+                               attempt.record.latency_ms, more ? ", the plugin has a further request" : ""));
+    }
     JobUpdate u = update_for(job, more ? JobState::retry : confirmed ? JobState::delivered : JobState::accepted);
     u.attempt = attempt.record;
     if (!verdict.receipt.empty()) u.receipt = verdict.receipt;

@@ -234,8 +234,10 @@ void IntakeHandler::accept_event(const RuntimeConfig& config, const SourceConfig
         metrics_.deploys().record(observed);
         if (to_fallback) metrics_.event_unrouted("fallback");
         if (nowhere) metrics_.event_unrouted("none");
-        log::event(spdlog::level::debug, {id, {}, {}, 0},
-                   "intake: accepted, " + std::to_string(deliveries) + " deliveries");
+        if (spdlog::should_log(spdlog::level::debug)) {
+            log::event(spdlog::level::debug, {id, {}, {}, 0},
+                       "intake: accepted, " + std::to_string(deliveries) + " deliveries");
+        }
         respond(
             json_response(http::status::accepted, json::serialize(json::object{{"id", id}, {"status", "accepted"}})));
     });

@@ -46,6 +46,13 @@ Stmt& Stmt::bind(int index, std::string_view value) {
     return *this;
 }
 
+Stmt& Stmt::bind_in_place(int index, std::string_view value) {
+    if (sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_STATIC) != SQLITE_OK) {
+        db_.fail("bind");
+    }
+    return *this;
+}
+
 Stmt& Stmt::bind_null(int index) {
     if (sqlite3_bind_null(stmt_, index) != SQLITE_OK) db_.fail("bind");
     return *this;

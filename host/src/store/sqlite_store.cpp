@@ -114,7 +114,6 @@ class SqliteStore final : public Store {
           // The writer's commits sync (synchronous = FULL, in init), which the buffered WAL needs.
           db_(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, sqlite::buffered_wal_vfs()),
           init_(init(db_)),
-          exists_(db_, "SELECT 1 FROM events WHERE id = ?"),
           status_(db_, "SELECT failures, failing_since_ms FROM service_status WHERE service = ? AND environment = ?"),
           set_status_(db_,
                       "INSERT INTO service_status (service, environment, last_status, failures, failing_since_ms) "
@@ -124,7 +123,7 @@ class SqliteStore final : public Store {
           insert_event_(db_,
                         "INSERT INTO events (id, source, service, environment, status, deployment_id, json, "
                         "accepted_at_ms, is_recovery, failures_before, failing_since_ms) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING"),
           insert_job_(db_,
                       "INSERT INTO jobs (event_seq, team, channel, channel_type, destination_hash, reason, fallback, "
                       "state, created_at_ms, updated_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)"),
@@ -341,16 +340,13 @@ class SqliteStore final : public Store {
         }
     }
 
+    // The values bound in place below belong to `item`, which outlives each statement's run().
     IngestOutcome ingest(const IngestItem& item) {
         IngestOutcome out;
         const DeployEvent& e = item.event;
-        exists_.bind(1, e.id);
-        out.duplicate = exists_.step();
-        exists_.reset();
-        if (out.duplicate) return out;
 
         // Last status per service+environment: a success after failures is a recovery.
-        status_.bind(1, e.service).bind(2, e.environment);
+        status_.bind_in_place(1, e.service).bind_in_place(2, e.environment);
         int64_t failures = 0, failing_since = 0;
         if (status_.step()) {
             failures = status_.int64(0);
@@ -358,37 +354,43 @@ class SqliteStore final : public Store {
         }
         status_.reset();
         const StatusStep step = next_status(e, item.accepted_at_ms, failures, failing_since);
+
+        // A second event with the same id is a duplicate: the unique id turns its insert into
+        // nothing, and nothing else is written for it (no separate lookup for every event).
+        insert_event_.bind_in_place(1, e.id)
+            .bind_in_place(2, item.source)
+            .bind_in_place(3, e.service)
+            .bind_in_place(4, e.environment)
+            .bind_in_place(5, to_string(e.status))
+            .bind_in_place(6, e.deployment_id)
+            .bind_in_place(7, e.json)
+            .bind(8, item.accepted_at_ms)
+            .bind(9, step.recovery.is_recovery ? 1 : 0)
+            .bind(10, static_cast<int64_t>(step.recovery.failures_before))
+            .bind(11, step.recovery.failing_since_ms)
+            .run();
+        if (sqlite3_changes(db_.handle()) == 0) {
+            out.duplicate = true;
+            return out;
+        }
+        out.event_seq = sqlite3_last_insert_rowid(db_.handle());
         out.recovery = step.recovery;
         if (step.write) {
-            set_status_.bind(1, e.service)
-                .bind(2, e.environment)
-                .bind(3, to_string(e.status))
+            set_status_.bind_in_place(1, e.service)
+                .bind_in_place(2, e.environment)
+                .bind_in_place(3, to_string(e.status))
                 .bind(4, step.failures)
                 .bind(5, step.failing_since_ms)
                 .run();
         }
 
-        insert_event_.bind(1, e.id)
-            .bind(2, item.source)
-            .bind(3, e.service)
-            .bind(4, e.environment)
-            .bind(5, to_string(e.status))
-            .bind(6, e.deployment_id)
-            .bind(7, e.json)
-            .bind(8, item.accepted_at_ms)
-            .bind(9, out.recovery.is_recovery ? 1 : 0)
-            .bind(10, static_cast<int64_t>(out.recovery.failures_before))
-            .bind(11, out.recovery.failing_since_ms)
-            .run();
-        out.event_seq = sqlite3_last_insert_rowid(db_.handle());
-
         for (const auto& t : item.targets) {
             insert_job_.bind(1, out.event_seq)
-                .bind(2, t.team)
-                .bind(3, t.channel)
-                .bind(4, t.channel_type)
-                .bind(5, t.destination_hash)
-                .bind(6, t.reason)
+                .bind_in_place(2, t.team)
+                .bind_in_place(3, t.channel)
+                .bind_in_place(4, t.channel_type)
+                .bind_in_place(5, t.destination_hash)
+                .bind_in_place(6, t.reason)
                 .bind(7, t.fallback ? 1 : 0)
                 .bind(8, item.accepted_at_ms)
                 .bind(9, item.accepted_at_ms)
@@ -401,7 +403,7 @@ class SqliteStore final : public Store {
     void apply(const JobUpdate& u) {
         const int64_t now = u.attempt ? u.attempt->started_at_ms + u.attempt->latency_ms : u.next_attempt_at_ms;
         const bool finished = !is_open(u.state);
-        update_job_.bind(1, to_string(u.state))
+        update_job_.bind_in_place(1, to_string(u.state))
             .bind(2, static_cast<int64_t>(u.attempts))
             .bind(3, u.next_attempt_at_ms)
             .bind(4, u.first_attempt_at_ms);
@@ -409,9 +411,9 @@ class SqliteStore final : public Store {
             update_job_.bind(5, static_cast<int64_t>(u.attempt->status_code));
         else
             update_job_.bind_null(5);
-        update_job_.bind(6, u.last_error)
-            .bind(7, u.response_excerpt)
-            .bind(8, u.dead_reason)
+        update_job_.bind_in_place(6, u.last_error)
+            .bind_in_place(7, u.response_excerpt)
+            .bind_in_place(8, u.dead_reason)
             .bind(9, now)
             .bind(10, finished ? now : 0)
             .bind(11, u.job_id)
@@ -423,8 +425,8 @@ class SqliteStore final : public Store {
                 .bind(3, a.started_at_ms)
                 .bind(4, static_cast<int64_t>(a.status_code))
                 .bind(5, a.latency_ms)
-                .bind(6, a.outcome)
-                .bind(7, a.error)
+                .bind_in_place(6, a.outcome)
+                .bind_in_place(7, a.error)
                 .run();
         }
         if (u.receipt && !u.receipt->empty()) {
@@ -436,7 +438,7 @@ class SqliteStore final : public Store {
     std::string path_;
     Db db_;
     bool init_;
-    Stmt exists_, status_, set_status_, insert_event_, insert_job_, update_job_, insert_attempt_, set_receipt_;
+    Stmt status_, set_status_, insert_event_, insert_job_, update_job_, insert_attempt_, set_receipt_;
     std::shared_ptr<ReceiptDestinations> with_receipts_ = std::make_shared<ReceiptDestinations>();
     std::mutex checkpoint_mutex_;
     std::condition_variable checkpoint_wake_;

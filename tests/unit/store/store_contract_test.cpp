@@ -45,6 +45,30 @@ TEST_P(StoreContract, CommitStoresEventsAndJobsAndRefusesDuplicateIds) {
     EXPECT_EQ(read->accepted_at_ms, 1000);
 }
 
+TEST_P(StoreContract, ADuplicateWritesNothingNotEvenTheServiceStatus) {
+    store_->commit({item("e1", "api", DeployStatus::failed, 1000)}, {});
+    // The same id again, now claiming success: refused whole, so the service is still failing.
+    const auto again = store_->commit({item("e1", "api", DeployStatus::succeeded, 2000, {"a"})}, {});
+    EXPECT_TRUE(again[0].duplicate);
+    EXPECT_TRUE(again[0].jobs.empty());
+    const auto next = store_->commit({item("e2", "api", DeployStatus::succeeded, 3000)}, {});
+    EXPECT_TRUE(next[0].recovery.is_recovery);
+    EXPECT_EQ(next[0].recovery.failures_before, 1u);
+}
+
+TEST_P(StoreContract, TheSameIdTwiceInOneCommitIsStoredOnce) {
+    const auto both = store_->commit(
+        {item("e1", "api", DeployStatus::failed, 1000, {"a"}), item("e1", "api", DeployStatus::failed, 1000, {"a"})},
+        {});
+    ASSERT_EQ(both.size(), 2u);
+    EXPECT_FALSE(both[0].duplicate);
+    EXPECT_TRUE(both[1].duplicate);
+    EXPECT_TRUE(both[1].jobs.empty());
+    EXPECT_EQ(store_->open_jobs().size(), 1u);
+    const auto next = store_->commit({item("e2", "api", DeployStatus::succeeded, 3000)}, {});
+    EXPECT_EQ(next[0].recovery.failures_before, 1u) << "the duplicate did not count as a second failure";
+}
+
 TEST_P(StoreContract, OpenJobsAreInAcceptanceOrderAndFinishedOnesLeave) {
     const auto a = store_->commit({item("e1", "api", DeployStatus::failed, 1000)}, {})[0].jobs[0];
     const auto b = store_->commit({item("e2", "web", DeployStatus::failed, 1001)}, {})[0].jobs[0];
