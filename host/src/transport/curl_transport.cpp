@@ -78,12 +78,17 @@ struct SocketState {
     }
 };
 
+// libcurl's callbacks are C: nothing may be thrown through them.
 int on_socket(CURL*, curl_socket_t fd, int what, void* user, void*) {
     auto* state = static_cast<SocketState*>(user);
     uint8_t interest = SocketWatch::kNone;
     if (what == CURL_POLL_IN || what == CURL_POLL_INOUT) interest |= SocketWatch::kRead;
     if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT) interest |= SocketWatch::kWrite;
-    state->watch.want(fd, interest, state->connections.count(fd) != 0);
+    try {
+        state->watch.want(fd, interest, state->connections.count(fd) != 0);
+    } catch (const std::exception&) {
+        return -1;  // epoll refused the socket: libcurl gives up on its transfers
+    }
     return 0;
 }
 
@@ -100,7 +105,16 @@ int on_timer(CURLM*, long timeout_ms, void* user) {
 curl_socket_t on_open_socket(void* user, curlsocktype, curl_sockaddr* address) {
     auto* state = static_cast<SocketState*>(user);
     const curl_socket_t fd = socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
-    if (fd != CURL_SOCKET_BAD) state->connections.insert(fd);
+    if (fd == CURL_SOCKET_BAD) return fd;
+    try {
+        // The number was free, so whatever the watch still knows under it (a resolver's pipe
+        // that libcurl closed before saying so) is stale.
+        state->watch.forget(fd);
+        state->connections.insert(fd);
+    } catch (const std::exception&) {
+        close(fd);
+        return CURL_SOCKET_BAD;
+    }
     return fd;
 }
 

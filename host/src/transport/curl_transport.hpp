@@ -1,6 +1,8 @@
 // HTTP transport on libcurl's multi interface: many requests in flight from one thread,
 // connections reused, connect and total timeouts, TLS verification on, proxies from the
-// standard environment variables (http_proxy, https_proxy, no_proxy).
+// standard environment variables (http_proxy, https_proxy, no_proxy). libcurl is driven through
+// its socket interface (socket_watch.hpp): a wait is one epoll_wait, and a ready socket runs only
+// the transfer on it.
 #pragma once
 
 #include <cstdint>
