@@ -26,17 +26,23 @@ struct SocketPair {
     void say(char c) const { ASSERT_EQ(write(theirs, &c, 1), 1); }
 };
 
+// Waits up to a second for exactly one ready socket and returns it.
+SocketWatch::Ready only_ready(SocketWatch& watch) {
+    const auto ready = watch.wait(1000);
+    EXPECT_EQ(ready.size(), 1u);
+    return ready.size() == 1 ? ready[0] : SocketWatch::Ready{};
+}
+
 TEST(SocketWatch, ReportsAWantedSocketOnceItIsReadable) {
     SocketWatch watch;
     SocketPair pair;
     watch.want(pair.ours, SocketWatch::kRead, true);
     EXPECT_TRUE(watch.wait(0).empty());
     pair.say('x');
-    const auto ready = watch.wait(1000);
-    ASSERT_EQ(ready.size(), 1u);
-    EXPECT_EQ(ready[0].fd, pair.ours);
-    EXPECT_EQ(ready[0].interest, SocketWatch::kRead);
-    EXPECT_FALSE(ready[0].error);
+    const auto ready = only_ready(watch);
+    EXPECT_EQ(ready.fd, pair.ours);
+    EXPECT_EQ(ready.interest, SocketWatch::kRead);
+    EXPECT_FALSE(ready.error);
 }
 
 TEST(SocketWatch, ReportsOnlyWhatWasWanted) {
@@ -44,9 +50,7 @@ TEST(SocketWatch, ReportsOnlyWhatWasWanted) {
     SocketPair pair;
     watch.want(pair.ours, SocketWatch::kWrite, true);  // writable at once; readable too after say()
     pair.say('x');
-    const auto ready = watch.wait(1000);
-    ASSERT_EQ(ready.size(), 1u);
-    EXPECT_EQ(ready[0].interest, SocketWatch::kWrite);
+    EXPECT_EQ(only_ready(watch).interest, SocketWatch::kWrite);
 }
 
 TEST(SocketWatch, AnUnwantedConnectionStaysRegisteredUntilItsPeerCloses) {
@@ -85,9 +89,7 @@ TEST(SocketWatch, AForgottenNumberReusedByANewSocketIsWatchedAfresh) {
     ASSERT_EQ(second.ours, number);
     watch.want(second.ours, SocketWatch::kRead, true);
     second.say('x');
-    const auto ready = watch.wait(1000);
-    ASSERT_EQ(ready.size(), 1u);
-    EXPECT_EQ(ready[0].fd, number);
+    EXPECT_EQ(only_ready(watch).fd, number);
 }
 
 TEST(SocketWatch, ANumberClosedWithoutForgetIsRegisteredAgain) {
@@ -101,9 +103,7 @@ TEST(SocketWatch, ANumberClosedWithoutForgetIsRegisteredAgain) {
     ASSERT_EQ(second.ours, number);
     watch.want(second.ours, SocketWatch::kRead, true);  // a modify fails; the socket is added instead
     second.say('x');
-    const auto ready = watch.wait(1000);
-    ASSERT_EQ(ready.size(), 1u);
-    EXPECT_EQ(ready[0].interest, SocketWatch::kRead);
+    EXPECT_EQ(only_ready(watch).interest, SocketWatch::kRead);
 }
 
 TEST(SocketWatch, WakeEndsAWaitFromAnotherThread) {
