@@ -6,9 +6,6 @@
 
 #include <array>
 #include <cerrno>
-#include <cstring>
-#include <stdexcept>
-#include <string>
 #include <system_error>
 
 namespace herald {
