@@ -59,7 +59,7 @@ struct GlobalInit {
 
 // What libcurl's socket, timer and socket open/close callbacks keep up to date.
 struct SocketState {
-    CURLM* multi = nullptr;
+    CURLM* multi = nullptr;  // the transport's multi handle (CurlTransport creates and cleans it up)
     SocketWatch watch;
     std::unordered_set<curl_socket_t> connections;               // sockets opened for connections (not resolver pipes)
     std::optional<std::chrono::steady_clock::time_point> timer;  // when libcurl wants its timeout run
@@ -129,7 +129,6 @@ int on_close_socket(void* user, curl_socket_t fd) {
 
 struct CurlTransport::Impl {
     TransportOptions options;
-    CURLM* multi = nullptr;
     std::unordered_map<CURL*, std::unique_ptr<Transfer>> transfers;
     std::vector<CURL*> idle;  // easy handles kept for reuse (they keep their connection cache)
     SocketState sockets;
@@ -138,24 +137,23 @@ struct CurlTransport::Impl {
 CurlTransport::CurlTransport(TransportOptions options) : impl_(std::make_unique<Impl>()) {
     static GlobalInit init;
     impl_->options = std::move(options);
-    impl_->multi = curl_multi_init();
-    if (impl_->multi == nullptr) throw std::runtime_error("curl_multi_init failed");
-    impl_->sockets.multi = impl_->multi;
-    curl_multi_setopt(impl_->multi, CURLMOPT_MAXCONNECTS, 256L);
-    curl_multi_setopt(impl_->multi, CURLMOPT_SOCKETFUNCTION, &on_socket);
-    curl_multi_setopt(impl_->multi, CURLMOPT_SOCKETDATA, &impl_->sockets);
-    curl_multi_setopt(impl_->multi, CURLMOPT_TIMERFUNCTION, &on_timer);
-    curl_multi_setopt(impl_->multi, CURLMOPT_TIMERDATA, &impl_->sockets);
+    impl_->sockets.multi = curl_multi_init();
+    if (impl_->sockets.multi == nullptr) throw std::runtime_error("curl_multi_init failed");
+    curl_multi_setopt(impl_->sockets.multi, CURLMOPT_MAXCONNECTS, 256L);
+    curl_multi_setopt(impl_->sockets.multi, CURLMOPT_SOCKETFUNCTION, &on_socket);
+    curl_multi_setopt(impl_->sockets.multi, CURLMOPT_SOCKETDATA, &impl_->sockets);
+    curl_multi_setopt(impl_->sockets.multi, CURLMOPT_TIMERFUNCTION, &on_timer);
+    curl_multi_setopt(impl_->sockets.multi, CURLMOPT_TIMERDATA, &impl_->sockets);
 }
 
 CurlTransport::~CurlTransport() {
     for (auto& [easy, t] : impl_->transfers) {
-        curl_multi_remove_handle(impl_->multi, easy);
+        curl_multi_remove_handle(impl_->sockets.multi, easy);
         curl_slist_free_all(t->headers);
         curl_easy_cleanup(easy);
     }
     for (CURL* easy : impl_->idle) curl_easy_cleanup(easy);
-    curl_multi_cleanup(impl_->multi);
+    curl_multi_cleanup(impl_->sockets.multi);
 }
 
 void CurlTransport::start(uint64_t token, const HttpRequest& request) {
@@ -205,7 +203,7 @@ void CurlTransport::start(uint64_t token, const HttpRequest& request) {
     // Debugging aid only: libcurl's own trace on stderr (it shows URLs, so never in production).
     static const bool verbose = std::getenv("HERALD_CURL_VERBOSE") != nullptr;
     if (verbose) curl_easy_setopt(easy, CURLOPT_VERBOSE, 1L);
-    curl_multi_add_handle(impl_->multi, easy);
+    curl_multi_add_handle(impl_->sockets.multi, easy);
     impl_->transfers.emplace(easy, std::move(t));
 }
 
@@ -221,7 +219,7 @@ std::vector<TransportResult> CurlTransport::perform(int timeout_ms) {
         if ((ready.interest & SocketWatch::kWrite) != 0) bits |= CURL_CSELECT_OUT;
         if (ready.error) bits |= CURL_CSELECT_ERR;
         int running = 0;
-        curl_multi_socket_action(impl_->multi, ready.fd, bits, &running);
+        curl_multi_socket_action(impl_->sockets.multi, ready.fd, bits, &running);
     }
     impl_->sockets.run_timer_if_due();
     return collect();
@@ -230,7 +228,7 @@ std::vector<TransportResult> CurlTransport::perform(int timeout_ms) {
 std::vector<TransportResult> CurlTransport::collect() {
     std::vector<TransportResult> results;
     int queued = 0;
-    while (CURLMsg* msg = curl_multi_info_read(impl_->multi, &queued)) {
+    while (CURLMsg* msg = curl_multi_info_read(impl_->sockets.multi, &queued)) {
         if (msg->msg != CURLMSG_DONE) continue;
         CURL* easy = msg->easy_handle;
         auto it = impl_->transfers.find(easy);
@@ -249,7 +247,7 @@ std::vector<TransportResult> CurlTransport::collect() {
         } else {
             r.error = curl_easy_strerror(msg->data.result);
         }
-        curl_multi_remove_handle(impl_->multi, easy);
+        curl_multi_remove_handle(impl_->sockets.multi, easy);
         curl_slist_free_all(t.headers);
         impl_->transfers.erase(it);
         impl_->idle.push_back(easy);
