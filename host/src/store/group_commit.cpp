@@ -10,8 +10,9 @@
 
 namespace herald {
 
-GroupCommitter::GroupCommitter(Store& store, size_t max_batch, std::chrono::milliseconds probe_interval)
-    : store_(store), max_batch_(max_batch), probe_interval_(probe_interval) {}
+GroupCommitter::GroupCommitter(Store& store, size_t max_batch, std::chrono::milliseconds probe_interval,
+                               std::chrono::microseconds outcome_wait)
+    : store_(store), max_batch_(max_batch), probe_interval_(probe_interval), outcome_wait_(outcome_wait) {}
 
 GroupCommitter::~GroupCommitter() { stop(); }
 
@@ -126,6 +127,15 @@ bool GroupCommitter::next_batch(Batch& batch) {
         spdlog::info("store: {} commits carried {} events and {} job updates", commits_, events_total_, updates_total_);
         return false;
     }
+    // Outcomes alone wait a moment for an event to share their commit (and its fsync). A client
+    // posting one event after another sends the next as its last one's delivery comes back:
+    // committing the outcome at once would make that event wait out a second fsync.
+    const bool outcomes_only = items_.empty() && (!updates_.empty() || !batch.updates.empty());
+    if (outcomes_only && outcome_wait_.count() > 0 && !stopping_) {
+        company_ = 1;
+        wake_.wait_for(lock, outcome_wait_, [&] { return stopping_ || !items_.empty() || !ops_.empty(); });
+        company_ = 0;
+    }
     // Group commit: when the last batch had company, give concurrent clients a moment to join
     // this one; one fsync then acknowledges them all. A lone client never waits.
     if (last_batch_ > 1 && items_.size() < max_batch_ && !stopping_) {
@@ -186,16 +196,17 @@ bool GroupCommitter::commit(Batch& batch) {
     updates_total_ += batch.updates.size();
     if (!healthy_.exchange(true)) spdlog::info("store: writable again");
     batch.updates.clear();
+    std::vector<AcceptedJobs> accepted;
     if (sink_ != nullptr) {
-        std::vector<AcceptedJobs> accepted;
         for (size_t i = 0; i < items.size(); ++i) {
             if (outcomes[i].duplicate || outcomes[i].jobs.empty()) continue;
             accepted.push_back({std::move(outcomes[i].jobs), accepted_record(std::move(items[i]), outcomes[i])});
         }
-        if (!accepted.empty()) sink_->on_accepted(std::move(accepted));
     }
+    // Submitters first: their answers are what clients wait for; the dispatcher's wake-up follows.
     for (size_t i = 0; i < items.size(); ++i) batch.items[i].second(std::move(outcomes[i]));
     batch.items.clear();
+    if (!accepted.empty()) sink_->on_accepted(std::move(accepted));
     store_.after_commit();  // once every submitter has its answer
     return true;
 }

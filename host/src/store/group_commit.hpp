@@ -40,12 +40,15 @@ class JobUpdateSink {
 class GroupCommitter final : public JobUpdateSink {
  public:
     using Result = std::variant<IngestOutcome, std::string>;  // outcome, or why the store failed
-    // Called after the commit. With a sink set, the outcome's new jobs have gone to the sink
-    // (moved, not copied), so `jobs` is empty.
+    // Called after the commit, before the commit's new jobs go to the sink. With a sink set,
+    // they have been taken for it (moved, not copied), so `jobs` is empty.
     using Done = std::function<void(Result)>;
 
+    // `outcome_wait`: how long job outcomes with no event to commit beside them wait for one (0:
+    // they commit at once). Outcomes are already delivered, so waiting delays only their record.
     GroupCommitter(Store& store, size_t max_batch = 1024,
-                   std::chrono::milliseconds probe_interval = std::chrono::milliseconds(1000));
+                   std::chrono::milliseconds probe_interval = std::chrono::milliseconds(1000),
+                   std::chrono::microseconds outcome_wait = std::chrono::microseconds(1000));
     ~GroupCommitter() override;
 
     void set_sink(NewJobSink* sink) { sink_ = sink; }
@@ -78,6 +81,7 @@ class GroupCommitter final : public JobUpdateSink {
     Store& store_;
     const size_t max_batch_;
     const std::chrono::milliseconds probe_interval_;  // while unhealthy and idle
+    const std::chrono::microseconds outcome_wait_;
     NewJobSink* sink_ = nullptr;
     std::mutex mutex_;
     std::condition_variable wake_;
@@ -86,7 +90,8 @@ class GroupCommitter final : public JobUpdateSink {
     int64_t prune_before_ms_ = 0;
     std::vector<std::function<void(Store&)>> ops_;
     bool stopping_ = false;
-    // While the writer waits for company: the queued events that end the wait (0 otherwise).
+    // While the writer waits for company (or outcomes wait for an event): the queued events that
+    // end the wait (0 otherwise).
     // Only the submission that completes the company wakes it, not every one: each wake-up is a
     // context switch on the hot path.
     size_t company_ = 0;

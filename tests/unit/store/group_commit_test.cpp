@@ -184,6 +184,74 @@ TEST(GroupCommit, AnUnwritableStoreIsProbedAndRecoversWithoutNewWork) {
     committer.stop();
 }
 
+JobUpdate delivered(int64_t job_id) {
+    JobUpdate update;
+    update.job_id = job_id;
+    update.state = JobState::delivered;
+    update.attempts = 1;
+    return update;
+}
+
+int commits(test::MemoryStore& store) {
+    std::lock_guard lock(store.data().mutex);
+    return store.data().commits;
+}
+
+JobState state_of(test::MemoryStore& store, int64_t job_id) {
+    std::lock_guard lock(store.data().mutex);
+    return store.data().jobs.at(job_id).state;
+}
+
+// A client posting events one after another sends the next as the last one's delivery comes
+// back: the outcome waits for that event and shares its commit, rather than taking a commit (and
+// an fsync) of its own for the event to wait out.
+TEST(GroupCommit, AnOutcomeWaitsForTheNextEventAndSharesItsCommit) {
+    using namespace std::chrono_literals;
+    test::MemoryStore store;
+    GroupCommitter committer(store, 1024, 1000ms, 10s);
+    committer.start();
+    const auto accepted = std::get<IngestOutcome>(submit_and_wait(committer, item("e1")));
+    const int before = commits(store);
+    committer.submit_updates({delivered(accepted.jobs[0].id)});
+    std::this_thread::sleep_for(50ms);
+    EXPECT_EQ(commits(store), before);  // still waiting for an event
+    ASSERT_TRUE(std::holds_alternative<IngestOutcome>(submit_and_wait(committer, item("e2"))));
+    EXPECT_EQ(commits(store), before + 1);
+    EXPECT_EQ(state_of(store, accepted.jobs[0].id), JobState::delivered);
+    committer.stop();
+}
+
+TEST(GroupCommit, AnOutcomeWithNoEventToShareIsCommittedWhenItsWaitEnds) {
+    using namespace std::chrono_literals;
+    test::MemoryStore store;
+    GroupCommitter committer(store, 1024, 1000ms, 20ms);
+    committer.start();
+    const auto accepted = std::get<IngestOutcome>(submit_and_wait(committer, item("e1")));
+    committer.submit_updates({delivered(accepted.jobs[0].id)});
+    EXPECT_TRUE(test::wait_until([&] { return state_of(store, accepted.jobs[0].id) == JobState::delivered; }, 5s));
+    committer.stop();
+}
+
+// Neither a stop nor an admin operation waits out an outcome's wait.
+TEST(GroupCommit, StoppingOrAnAdminOperationEndsAnOutcomesWait) {
+    using namespace std::chrono_literals;
+    test::MemoryStore store;
+    GroupCommitter committer(store, 1024, 1000ms, 60s);
+    committer.start();
+    const auto e1 = std::get<IngestOutcome>(submit_and_wait(committer, item("e1")));
+    const auto e2 = std::get<IngestOutcome>(submit_and_wait(committer, item("e2")));
+
+    committer.submit_updates({delivered(e1.jobs[0].id)});
+    auto operation = std::async(std::launch::async, [&] { committer.run_on_writer([](Store&) {}); });
+    ASSERT_EQ(operation.wait_for(10s), std::future_status::ready);
+    EXPECT_EQ(state_of(store, e1.jobs[0].id), JobState::delivered);
+
+    committer.submit_updates({delivered(e2.jobs[0].id)});
+    auto stopping = std::async(std::launch::async, [&] { committer.stop(); });
+    ASSERT_EQ(stopping.wait_for(10s), std::future_status::ready);
+    EXPECT_EQ(state_of(store, e2.jobs[0].id), JobState::delivered);
+}
+
 TEST(StoreProbe, SqliteProbeWritesAndSucceedsOnAWritableStore) {
     test::TempDir dir;
     auto store = open_sqlite_store((dir.path() / "h.db").string());
