@@ -258,6 +258,27 @@ TEST(WebhookRender, SignsTheExactBodyWithHmacSha256) {
     EXPECT_EQ(json::parse(r.body).at("event").at("id").as_string(), "e1");
 }
 
+// The body carries the host's event text as it is, beside the context; text that is not a JSON
+// object is refused rather than sent.
+TEST(WebhookRender, TheBodyCarriesTheEventAsTheHostGaveIt) {
+    auto hook = test::make_channel("webhook", R"({"url":"https://h.example.com/x"})");
+    ASSERT_NE(hook, nullptr);
+    RenderContext ctx;
+    ctx.team = "payments";
+    const HttpRequest r = render_ok(*hook, kFailed, ctx);
+    EXPECT_EQ(r.body.rfind(R"({"event":)" + kFailed + R"(,"context":{)", 0), 0u) << r.body;
+    const json::value body = json::parse(r.body);
+    EXPECT_EQ(body.at("context").at("team").as_string(), "payments");
+    EXPECT_EQ(body.as_object().size(), 2u);
+
+    for (const std::string bad : {"", "[1]", "\"text\"", "{"}) {
+        auto rendered = hook->render(bad, ctx);
+        ASSERT_TRUE(std::holds_alternative<std::string>(rendered)) << bad;
+        EXPECT_NE(std::get<std::string>(rendered).find("event is not a JSON object"), std::string::npos)
+            << std::get<std::string>(rendered);
+    }
+}
+
 TEST(WebhookSettings, HeaderInjectionIsRefused) {
     EXPECT_EQ(create_error("webhook", R"({"url":"https://h/x","headers":{"X-A":"v\r\nX-Evil: 1"}})"),
               "headers.X-A: must not contain line breaks");
