@@ -127,20 +127,19 @@ bool GroupCommitter::next_batch(Batch& batch) {
         spdlog::info("store: {} commits carried {} events and {} job updates", commits_, events_total_, updates_total_);
         return false;
     }
-    // Outcomes alone wait a moment for an event to share their commit (and its fsync). A client
-    // posting one event after another sends the next as its last one's delivery comes back:
-    // committing the outcome at once would make that event wait out a second fsync.
-    const bool outcomes_only = items_.empty() && (!updates_.empty() || !batch.updates.empty());
-    if (outcomes_only && outcome_wait_.count() > 0 && !stopping_) {
-        company_ = 1;
-        wake_.wait_for(lock, outcome_wait_, [&] { return stopping_ || !items_.empty() || !ops_.empty(); });
-        company_ = 0;
-    }
-    // Group commit: when the last batch had company, give concurrent clients a moment to join
-    // this one; one fsync then acknowledges them all. A lone client never waits.
     if (last_batch_ > 1 && items_.size() < max_batch_ && !stopping_) {
+        // Group commit: when the last batch had company, give concurrent clients a moment to
+        // join this one; one fsync then acknowledges them all, and outcomes ride along.
         company_ = last_batch_;
         wake_.wait_for(lock, std::chrono::microseconds(200), [&] { return stopping_ || items_.size() >= company_; });
+        company_ = 0;
+    } else if (items_.empty() && outcome_wait_.count() > 0 && !stopping_ &&
+               (!updates_.empty() || !batch.updates.empty())) {
+        // A lone client never waits for company, but its delivery outcomes wait a moment for its
+        // next event: it sends that event as the last one's delivery comes back, and committing
+        // the outcome at once would make the event wait out a second fsync.
+        company_ = 1;
+        wake_.wait_for(lock, outcome_wait_, [&] { return stopping_ || !items_.empty() || !ops_.empty(); });
         company_ = 0;
     }
     const size_t take = std::min(items_.size(), max_batch_);

@@ -44,8 +44,9 @@ class GroupCommitter final : public JobUpdateSink {
     // they have been taken for it (moved, not copied), so `jobs` is empty.
     using Done = std::function<void(Result)>;
 
-    // `outcome_wait`: how long job outcomes with no event to commit beside them wait for one (0:
-    // they commit at once). Outcomes are already delivered, so waiting delays only their record.
+    // `outcome_wait`: how long job outcomes with no event to commit beside them wait for one when
+    // the last commit held at most one event (0: they commit at once). Outcomes are already
+    // delivered, so waiting delays only their record.
     GroupCommitter(Store& store, size_t max_batch = 1024,
                    std::chrono::milliseconds probe_interval = std::chrono::milliseconds(1000),
                    std::chrono::microseconds outcome_wait = std::chrono::microseconds(1000));
