@@ -202,34 +202,39 @@ JobState state_of(test::MemoryStore& store, int64_t job_id) {
     return store.data().jobs.at(job_id).state;
 }
 
+// A committer whose outcomes wait `outcome_wait`, with one event committed and its delivery's
+// outcome just reported.
+struct ReportedOutcome {
+    explicit ReportedOutcome(std::chrono::microseconds outcome_wait)
+        : committer(store, 1024, std::chrono::milliseconds(1000), outcome_wait) {
+        committer.start();
+        job_id = std::get<IngestOutcome>(submit_and_wait(committer, item("e1"))).jobs[0].id;
+        commits_before = commits(store);
+        committer.submit_updates({delivered(job_id)});
+    }
+    test::MemoryStore store;
+    GroupCommitter committer;
+    int64_t job_id = 0;
+    int commits_before = 0;
+};
+
 // A client posting events one after another sends the next as the last one's delivery comes
 // back: the outcome waits for that event and shares its commit, rather than taking a commit (and
 // an fsync) of its own for the event to wait out.
 TEST(GroupCommit, AnOutcomeWaitsForTheNextEventAndSharesItsCommit) {
     using namespace std::chrono_literals;
-    test::MemoryStore store;
-    GroupCommitter committer(store, 1024, 1000ms, 10s);
-    committer.start();
-    const auto accepted = std::get<IngestOutcome>(submit_and_wait(committer, item("e1")));
-    const int before = commits(store);
-    committer.submit_updates({delivered(accepted.jobs[0].id)});
+    ReportedOutcome reported(10s);
     std::this_thread::sleep_for(50ms);
-    EXPECT_EQ(commits(store), before);  // still waiting for an event
-    ASSERT_TRUE(std::holds_alternative<IngestOutcome>(submit_and_wait(committer, item("e2"))));
-    EXPECT_EQ(commits(store), before + 1);
-    EXPECT_EQ(state_of(store, accepted.jobs[0].id), JobState::delivered);
-    committer.stop();
+    EXPECT_EQ(commits(reported.store), reported.commits_before);  // still waiting for an event
+    ASSERT_TRUE(std::holds_alternative<IngestOutcome>(submit_and_wait(reported.committer, item("e2"))));
+    EXPECT_EQ(commits(reported.store), reported.commits_before + 1);
+    EXPECT_EQ(state_of(reported.store, reported.job_id), JobState::delivered);
 }
 
 TEST(GroupCommit, AnOutcomeWithNoEventToShareIsCommittedWhenItsWaitEnds) {
     using namespace std::chrono_literals;
-    test::MemoryStore store;
-    GroupCommitter committer(store, 1024, 1000ms, 20ms);
-    committer.start();
-    const auto accepted = std::get<IngestOutcome>(submit_and_wait(committer, item("e1")));
-    committer.submit_updates({delivered(accepted.jobs[0].id)});
-    EXPECT_TRUE(test::wait_until([&] { return state_of(store, accepted.jobs[0].id) == JobState::delivered; }, 5s));
-    committer.stop();
+    ReportedOutcome reported(20ms);
+    EXPECT_TRUE(test::wait_until([&] { return state_of(reported.store, reported.job_id) == JobState::delivered; }, 5s));
 }
 
 // Neither a stop nor an admin operation waits out an outcome's wait.
