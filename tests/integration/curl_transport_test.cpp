@@ -9,6 +9,7 @@
 #include <map>
 #include <thread>
 
+#include "support/recording_http_server.hpp"
 #include "support/serve_harness.hpp"
 
 namespace herald {
@@ -128,6 +129,37 @@ TEST(CurlTransport, ARefusedConnectionFailsWithAnError) {
     ASSERT_EQ(results.size(), 1u);
     EXPECT_FALSE(results.at(3).ok);
     EXPECT_FALSE(results.at(3).error.empty());
+}
+
+// Easy handles are reused without being reset: each request must still go out as itself.
+TEST(CurlTransport, AReusedHandleSendsOnlyItsOwnRequest) {
+    test::RecordingHttpServer server;
+    CurlTransport transport;
+    HttpRequest first = post(server.url(), "first body");
+    first.headers.emplace_back("X-Only-First", "yes");
+    HttpRequest get;
+    get.method = "GET";
+    get.url = server.url();
+    const HttpRequest third = post(server.url(), "third");
+    uint64_t token = 0;
+    for (const HttpRequest& request : {first, get, third}) {
+        transport.start(++token, request);
+        const auto results = finish(transport, 1);
+        ASSERT_EQ(results.size(), 1u);
+        ASSERT_TRUE(results.at(token).ok) << results.at(token).error;
+        EXPECT_EQ(results.at(token).response.body, std::to_string(token)) << "the answer went to another transfer";
+    }
+    const auto seen = server.seen();
+    ASSERT_EQ(seen.size(), 3u);
+    EXPECT_EQ(seen[0].method, "POST");
+    EXPECT_EQ(seen[0].body, "first body");
+    EXPECT_EQ(seen[0].only_first, "yes");
+    EXPECT_EQ(seen[1].method, "GET");
+    EXPECT_EQ(seen[1].body, "") << "the GET carried the previous request's body";
+    EXPECT_EQ(seen[1].only_first, "");
+    EXPECT_EQ(seen[2].method, "POST");
+    EXPECT_EQ(seen[2].body, "third");
+    EXPECT_EQ(seen[2].only_first, "");
 }
 
 TEST(CurlTransport, WakeupEndsAPerformThatHasNothingToDo) {

@@ -86,7 +86,7 @@ void AdminHandler::handle(HttpRequestMessage request, Respond respond) {
     const std::string token = services_.token();
     if (!token.empty()) {
         const std::string_view given = request[http::field::authorization];
-        if (given.rfind("Bearer ", 0) != 0 || !constant_time_equal(sha256_hex(given.substr(7)), sha256_hex(token))) {
+        if (given.rfind("Bearer ", 0) != 0 || !constant_time_equal(sha256(given.substr(7)), sha256(token))) {
             auto res = error(http::status::unauthorized, "admin API needs Authorization: Bearer <admin token>");
             res.set(http::field::www_authenticate, "Bearer");
             return respond(std::move(res));

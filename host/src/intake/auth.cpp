@@ -19,9 +19,9 @@ bool hmac_matches(const SourceConfig& source, std::string_view signed_text, std:
 }
 
 bool bearer_matches(const SourceConfig& source, std::string_view token) {
-    const std::string token_digest = sha256_hex(token);  // equal lengths: no length leak
+    const Sha256Digest token_digest = sha256(token);  // equal lengths: no length leak
     bool matched = false;
-    for (const auto& secret : source.secrets) matched |= constant_time_equal(sha256_hex(secret), token_digest);
+    for (const auto& secret : source.secrets) matched |= constant_time_equal(sha256(secret), token_digest);
     return matched;
 }
 

@@ -125,6 +125,28 @@ int on_close_socket(void* user, curl_socket_t fd) {
     return close(fd);
 }
 
+// The options every transfer shares, set once per easy handle: a reused handle keeps them
+// (curl_easy_reset and setting them again were 3% of the dispatcher's samples at 64 connections).
+void configure(CURL* easy, const TransportOptions& options, SocketState& sockets) {
+    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(easy, CURLOPT_USERAGENT, options.user_agent.c_str());
+    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, options.connect_timeout_ms);
+    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, options.total_timeout_ms);
+    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &on_body);
+    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &on_header);
+    curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, &on_open_socket);
+    curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, &sockets);
+    curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, &on_close_socket);
+    curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, &sockets);
+    // Debugging aid only: libcurl's own trace on stderr (it shows URLs, so never in production).
+    static const bool verbose = std::getenv("HERALD_CURL_VERBOSE") != nullptr;
+    if (verbose) curl_easy_setopt(easy, CURLOPT_VERBOSE, 1L);
+}
+
 }  // namespace
 
 struct CurlTransport::Impl {
@@ -161,10 +183,10 @@ void CurlTransport::start(uint64_t token, const HttpRequest& request) {
     if (!impl_->idle.empty()) {
         easy = impl_->idle.back();
         impl_->idle.pop_back();
-        curl_easy_reset(easy);
     } else {
         easy = curl_easy_init();
         if (easy == nullptr) throw std::runtime_error("curl_easy_init failed");
+        configure(easy, impl_->options, impl_->sockets);
     }
     auto t = std::make_unique<Transfer>();
     t->token = token;
@@ -177,32 +199,18 @@ void CurlTransport::start(uint64_t token, const HttpRequest& request) {
     }
     t->headers = curl_slist_append(t->headers, "Expect:");  // no 100-continue round trip
 
+    // Everything a request sets, every time: a reused handle still holds the last one's.
     curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
-    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
-    if (request.method != "GET") {
+    if (request.method == "GET") {
+        curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);  // also drops a previous request's body
+    } else {
         curl_easy_setopt(easy, CURLOPT_POSTFIELDS, t->body.data());
         curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(t->body.size()));
     }
+    curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
     curl_easy_setopt(easy, CURLOPT_HTTPHEADER, t->headers);
-    curl_easy_setopt(easy, CURLOPT_USERAGENT, impl_->options.user_agent.c_str());
-    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, impl_->options.connect_timeout_ms);
-    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, impl_->options.total_timeout_ms);
-    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
-    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &on_body);
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, t.get());
-    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &on_header);
     curl_easy_setopt(easy, CURLOPT_HEADERDATA, t.get());
-    curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, &on_open_socket);
-    curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, &impl_->sockets);
-    curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, &on_close_socket);
-    curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, &impl_->sockets);
-    // Debugging aid only: libcurl's own trace on stderr (it shows URLs, so never in production).
-    static const bool verbose = std::getenv("HERALD_CURL_VERBOSE") != nullptr;
-    if (verbose) curl_easy_setopt(easy, CURLOPT_VERBOSE, 1L);
     curl_multi_add_handle(impl_->sockets.multi, easy);
     impl_->transfers.emplace(easy, std::move(t));
 }
