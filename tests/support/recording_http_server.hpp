@@ -4,6 +4,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <mutex>
+#include <ostream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -18,6 +19,10 @@ class RecordingHttpServer : public HttpHandler {
  public:
     struct Seen {
         std::string method, body, only_first;
+        bool operator==(const Seen&) const = default;
+        friend void PrintTo(const Seen& s, std::ostream* out) {
+            *out << s.method << " body \"" << s.body << "\" X-Only-First \"" << s.only_first << "\"";
+        }
     };
 
     explicit RecordingHttpServer(HttpServerOptions options = {}) : server_(io_, std::move(options), *this) {
