@@ -122,7 +122,7 @@ bool GroupCommitter::next_batch(Batch& batch) {
             lock.lock();
         }
     }
-    run_operations(lock);
+    const bool ran_operations = run_operations(lock);
     if (stopping_ && items_.empty() && updates_.empty() && batch.updates.empty()) {
         spdlog::info("store: {} commits carried {} events and {} job updates", commits_, events_total_, updates_total_);
         return false;
@@ -133,7 +133,7 @@ bool GroupCommitter::next_batch(Batch& batch) {
         company_ = last_batch_;
         wake_.wait_for(lock, std::chrono::microseconds(200), [&] { return stopping_ || items_.size() >= company_; });
         company_ = 0;
-    } else if (items_.empty() && outcome_wait_.count() > 0 && !stopping_ &&
+    } else if (items_.empty() && outcome_wait_.count() > 0 && !stopping_ && !ran_operations &&
                (!updates_.empty() || !batch.updates.empty())) {
         // A lone client never waits for company, but its delivery outcomes wait a moment for its
         // next event: it sends that event as the last one's delivery comes back, and committing
@@ -153,8 +153,9 @@ bool GroupCommitter::next_batch(Batch& batch) {
 }
 
 // Admin operations and retention run between commits, without the lock held.
-void GroupCommitter::run_operations(std::unique_lock<std::mutex>& lock) {
-    if (!ops_.empty()) {
+bool GroupCommitter::run_operations(std::unique_lock<std::mutex>& lock) {
+    const bool any = !ops_.empty();
+    if (any) {
         auto ops = std::move(ops_);
         ops_.clear();
         lock.unlock();
@@ -172,6 +173,7 @@ void GroupCommitter::run_operations(std::unique_lock<std::mutex>& lock) {
         }
         lock.lock();
     }
+    return any;
 }
 
 // One transaction for the batch. On success every submitter hears its outcome and new jobs go

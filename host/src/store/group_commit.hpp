@@ -74,7 +74,8 @@ class GroupCommitter final : public JobUpdateSink {
 
     void run();
     bool next_batch(Batch& batch);
-    void run_operations(std::unique_lock<std::mutex>& lock);
+    // Runs queued admin operations and a prune; true when an admin operation ran.
+    bool run_operations(std::unique_lock<std::mutex>& lock);
     bool commit(Batch& batch);
     void probe();
     static std::shared_ptr<const EventRecord> accepted_record(IngestItem&& item, const IngestOutcome& outcome);

@@ -237,24 +237,57 @@ TEST(GroupCommit, AnOutcomeWithNoEventToShareIsCommittedWhenItsWaitEnds) {
     EXPECT_TRUE(test::wait_until([&] { return state_of(reported.store, reported.job_id) == JobState::delivered; }, 5s));
 }
 
+// A running committer whose outcomes would wait a minute for an event: long enough that a test
+// sees whatever ends the wait early.
+struct MinuteOutcomeWait {
+    MinuteOutcomeWait() { committer.start(); }
+    IngestOutcome accept(const std::string& id) {
+        return std::get<IngestOutcome>(submit_and_wait(committer, item(id)));
+    }
+    test::MemoryStore store;
+    GroupCommitter committer{store, 1024, std::chrono::milliseconds(1000), std::chrono::minutes(1)};
+};
+
 // Neither a stop nor an admin operation waits out an outcome's wait.
 TEST(GroupCommit, StoppingOrAnAdminOperationEndsAnOutcomesWait) {
     using namespace std::chrono_literals;
-    test::MemoryStore store;
-    GroupCommitter committer(store, 1024, 1000ms, 60s);
-    committer.start();
-    const auto e1 = std::get<IngestOutcome>(submit_and_wait(committer, item("e1")));
-    const auto e2 = std::get<IngestOutcome>(submit_and_wait(committer, item("e2")));
+    MinuteOutcomeWait writer;
+    const auto e1 = writer.accept("e1");
+    const auto e2 = writer.accept("e2");
 
-    committer.submit_updates({delivered(e1.jobs[0].id)});
-    auto operation = std::async(std::launch::async, [&] { committer.run_on_writer([](Store&) {}); });
+    // The operation comes while the outcome waits (it ends the wait) or, if the writer takes
+    // both at once, runs first (the outcome then does not wait).
+    writer.committer.submit_updates({delivered(e1.jobs[0].id)});
+    std::this_thread::sleep_for(50ms);
+    auto operation = std::async(std::launch::async, [&] { writer.committer.run_on_writer([](Store&) {}); });
     ASSERT_EQ(operation.wait_for(10s), std::future_status::ready);
-    EXPECT_EQ(state_of(store, e1.jobs[0].id), JobState::delivered);
+    EXPECT_TRUE(test::wait_until([&] { return state_of(writer.store, e1.jobs[0].id) == JobState::delivered; }, 5s));
 
-    committer.submit_updates({delivered(e2.jobs[0].id)});
-    auto stopping = std::async(std::launch::async, [&] { committer.stop(); });
+    writer.committer.submit_updates({delivered(e2.jobs[0].id)});
+    auto stopping = std::async(std::launch::async, [&] { writer.committer.stop(); });
     ASSERT_EQ(stopping.wait_for(10s), std::future_status::ready);
-    EXPECT_EQ(state_of(store, e2.jobs[0].id), JobState::delivered);
+    EXPECT_EQ(state_of(writer.store, e2.jobs[0].id), JobState::delivered);
+}
+
+// The writer takes an outcome and an admin operation together: the operation runs first, and
+// the outcome is then committed without waiting for an event.
+TEST(GroupCommit, AnOutcomeTakenWithAnAdminOperationDoesNotWait) {
+    using namespace std::chrono_literals;
+    MinuteOutcomeWait writer;
+    const auto e1 = writer.accept("e1");
+    std::promise<void> release;
+    std::promise<void> entered;
+    auto operation = std::async(std::launch::async, [&] {
+        writer.committer.run_on_writer([&](Store&) {
+            entered.set_value();
+            release.get_future().wait();
+        });
+    });
+    ASSERT_EQ(entered.get_future().wait_for(10s), std::future_status::ready);
+    writer.committer.submit_updates({delivered(e1.jobs[0].id)});  // while the writer runs the operation
+    release.set_value();
+    ASSERT_EQ(operation.wait_for(10s), std::future_status::ready);
+    EXPECT_TRUE(test::wait_until([&] { return state_of(writer.store, e1.jobs[0].id) == JobState::delivered; }, 5s));
 }
 
 TEST(StoreProbe, SqliteProbeWritesAndSucceedsOnAWritableStore) {
