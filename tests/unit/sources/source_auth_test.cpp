@@ -31,8 +31,19 @@ SourceConfig source(const std::string& kind, SourceAuth auth, std::vector<std::s
 }
 
 TEST(SourceAuth, GitHubTestVectorFromItsDocumentation) {
-    EXPECT_EQ(hmac_sha256_hex(kGitHubTestSecret, "Hello, World!"),
-              "757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17");
+    const std::string expected = "757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
+    EXPECT_EQ(hmac_sha256_hex(kGitHubTestSecret, "Hello, World!"), expected);
+    // Again with the key's context kept, and after other keys have taken every kept context.
+    EXPECT_EQ(hmac_sha256_hex(kGitHubTestSecret, "Hello, World!"), expected);
+    for (int i = 0; i < 5; ++i) hmac_sha256_hex("other-key-" + std::to_string(i), "x");
+    EXPECT_EQ(hmac_sha256_hex(kGitHubTestSecret, "Hello, World!"), expected);
+}
+
+TEST(SourceAuth, Sha256KnownVectorWithTheThreadsContextReused) {
+    const std::string expected = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";  // FIPS 180-2
+    EXPECT_EQ(sha256_hex("abc"), expected);
+    EXPECT_EQ(sha256_hex(std::string(1000, 'z')).size(), 64u);
+    EXPECT_EQ(sha256_hex("abc"), expected);
 }
 
 TEST(SourceAuth, GitHubSignatureOverTheBodyWithAnyRotatedSecret) {
