@@ -42,7 +42,7 @@ TEST(SourceAuth, GitHubTestVectorFromItsDocumentation) {
 TEST(SourceAuth, Sha256KnownVectorWithTheThreadsContextReused) {
     const std::string expected = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";  // FIPS 180-2
     EXPECT_EQ(sha256_hex("abc"), expected);
-    EXPECT_EQ(sha256_hex(std::string(1000, 'z')).size(), 64u);
+    EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     EXPECT_EQ(sha256_hex("abc"), expected);
 }
 
