@@ -13,6 +13,7 @@ for expected in \
   "pagerduty  202  /pagerduty/v2/enqueue                            resolve: herald/payments-api/production" \
   "slack      200  /slack/services/T0LOCAL/B0PLATFORM/platform      Deployed: legacy-batch to staging" \
   "slack      200  /slack/services/T0LOCAL/B0PAYMENTS/payments      Recovered: payments-api to production"; do
-  echo "$output" | grep -q -- "$expected" || { echo "FAIL: missing: $expected"; exit 1; }
+  # A here-string, not a pipe: with pipefail, grep -q leaving early would fail the echo (SIGPIPE).
+  grep -q -- "$expected" <<<"$output" || { echo "FAIL: missing: $expected"; exit 1; }
 done
 echo "newcomer run: 1 passed, 0 failed"
