@@ -92,17 +92,35 @@ const std::map<std::string, std::vector<std::string>>& default_destination_hosts
     return defaults;
 }
 
+namespace {
+
+// The type's own patterns (its defaults unless the host config lists the type), without a copy.
+const std::vector<std::string>* own_hosts(const DestinationPolicy& policy, const std::string& type) {
+    if (auto it = policy.hosts.find(type); it != policy.hosts.end()) return &it->second;
+    if (auto d = default_destination_hosts().find(type); d != default_destination_hosts().end()) return &d->second;
+    return nullptr;
+}
+
+bool matches_any(const std::vector<std::string>* patterns, const std::string& host, const std::string& port) {
+    if (patterns == nullptr) return false;
+    for (const auto& pattern : *patterns) {
+        const bool with_port = pattern.find(':') != std::string::npos && pattern.front() != '[';
+        if (glob_match(pattern, with_port ? host + ":" + port : host)) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
 std::vector<std::string> DestinationPolicy::allowed_hosts(const std::string& type) const {
     std::vector<std::string> out;
-    if (auto it = hosts.find(type); it != hosts.end()) {
-        out = it->second;
-    } else if (auto d = default_destination_hosts().find(type); d != default_destination_hosts().end()) {
-        out = d->second;
-    }
+    if (const auto* own = own_hosts(*this, type)) out = *own;
     if (auto all = hosts.find("*"); all != hosts.end()) out.insert(out.end(), all->second.begin(), all->second.end());
     return out;
 }
 
+// Runs for every delivery (the host's allowlist binds whatever a plugin rendered): the patterns
+// are matched where they are, and the list is copied only to explain a refusal.
 std::optional<std::string> check_destination(const DestinationPolicy& policy, const std::string& type,
                                              const std::string& url) {
     auto parsed = boost::urls::parse_absolute_uri(url);
@@ -116,12 +134,12 @@ std::optional<std::string> check_destination(const DestinationPolicy& policy, co
                " is plain http; only https is allowed (destinations.allow_http in the host config, for local testing)";
     }
     const std::string port = parsed->has_port() ? std::string(parsed->port()) : (scheme == "https" ? "443" : "80");
-    const std::string host_port = host + ":" + port;
-    const auto allowed = policy.allowed_hosts(type);
-    for (const auto& pattern : allowed) {
-        const bool with_port = pattern.find(':') != std::string::npos && pattern.front() != '[';
-        if (glob_match(pattern, with_port ? host_port : host)) return std::nullopt;
+    const auto all = policy.hosts.find("*");
+    if (matches_any(own_hosts(policy, type), host, port) ||
+        (all != policy.hosts.end() && matches_any(&all->second, host, port))) {
+        return std::nullopt;
     }
+    const auto allowed = policy.allowed_hosts(type);
     return "destination host '" + host + "' is not allowed for channel type '" + type + "' (allowed: " + [&] {
         std::string list;
         for (const auto& p : allowed) list += (list.empty() ? "" : ", ") + p;

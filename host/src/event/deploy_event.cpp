@@ -66,13 +66,14 @@ class Checker {
                                   size_t max_chars) {
         const json::value* v = obj.if_contains(key);
         if (v == nullptr || v->is_null()) return nullptr;
-        const std::string path = join(prefix, key);
         if (!v->is_string()) {
-            fail(path, "must be a string");
+            fail(join(prefix, key), "must be a string");
             return nullptr;
         }
         const json::string& s = v->get_string();
-        if (utf8_chars(s) > max_chars) fail(path, "must be at most " + std::to_string(max_chars) + " characters");
+        if (utf8_chars(s) > max_chars) {
+            fail(join(prefix, key), "must be at most " + std::to_string(max_chars) + " characters");
+        }
         return &s;
     }
 
@@ -107,7 +108,8 @@ class Checker {
     void url(const json::string* s, std::string_view path) {
         if (s == nullptr || s->empty()) return;
         auto parsed = boost::urls::parse_absolute_uri(std::string_view(*s));
-        if (!parsed || (parsed->scheme() != "http" && parsed->scheme() != "https") || parsed->host().empty()) {
+        // The host as written: decoding it (host()) would allocate a copy only to test emptiness.
+        if (!parsed || (parsed->scheme() != "http" && parsed->scheme() != "https") || parsed->encoded_host().empty()) {
             fail(std::string(path), "must be an absolute http or https URL");
         }
     }

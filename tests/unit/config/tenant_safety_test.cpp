@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "common/glob.hpp"
+#include "config/tenant_policy.hpp"
 #include "plugins/plugin_fixture.hpp"
 #include "routing/routing_loader.hpp"
 #include "support/temp_dir.hpp"
@@ -169,6 +170,26 @@ TEST_F(TenantSafety, DestinationCheckNamesTheHostButNotTheSecretUrl) {
         EXPECT_THAT(finding, ::testing::Not(HasSubstr("very-secret-token")));
     }
     setenv("PAYMENTS_SLACK", "https://hooks.slack.com/services/T/B/payments", 1);
+}
+
+// The allowlist as every delivery meets it: a type's own list replaces its defaults, "*" adds
+// to every type's, a pattern with a port binds the port (https means 443).
+TEST(DestinationAllowlist, OwnListsReplaceDefaultsStarAddsAndPortsBind) {
+    DestinationPolicy policy;
+    EXPECT_EQ(check_destination(policy, "slack", "https://hooks.slack.com/services/T/B/x"), std::nullopt);
+    EXPECT_NE(check_destination(policy, "slack", "https://hooks.example.com/x"), std::nullopt);
+    policy.hosts["slack"] = {"chat.example.com"};
+    EXPECT_EQ(check_destination(policy, "slack", "https://CHAT.example.com/x"), std::nullopt);
+    EXPECT_THAT(check_destination(policy, "slack", "https://hooks.slack.com/services/T/B/x").value_or(""),
+                HasSubstr("(allowed: chat.example.com)"));
+    policy.hosts["*"] = {"*.internal.example:8443"};
+    EXPECT_EQ(check_destination(policy, "slack", "https://relay.internal.example:8443/x"), std::nullopt);
+    EXPECT_EQ(check_destination(policy, "webhook", "https://relay.internal.example:8443/x"), std::nullopt);
+    EXPECT_NE(check_destination(policy, "webhook", "https://relay.internal.example/x"), std::nullopt);
+    policy.hosts["webhook"] = {"hooks.example.com:443"};
+    EXPECT_EQ(check_destination(policy, "webhook", "https://hooks.example.com/x"), std::nullopt);
+    EXPECT_THAT(check_destination(policy, "webhook", "https://hooks.example.com:444/x").value_or(""),
+                HasSubstr("(allowed: hooks.example.com:443, *.internal.example:8443)"));
 }
 
 TEST_F(TenantSafety, GlobCannotTakeOverAnotherTeamsGlob) {

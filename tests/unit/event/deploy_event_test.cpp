@@ -124,6 +124,17 @@ TEST(DeployEvent, UrlsMustBeHttp) {
                                              "pipeline.url: must be an absolute http or https URL"));
 }
 
+TEST(DeployEvent, UrlsMustNameAHost) {
+    json::object event = failed_event();
+    event["pipeline"].as_object()["url"] = "https:///runs/9876";
+    event["commit"].as_object()["url"] = "http:commit/8c1f2e9";
+    EXPECT_THAT(messages(event), ElementsAre("commit.url: must be an absolute http or https URL",
+                                             "pipeline.url: must be an absolute http or https URL"));
+    event["pipeline"].as_object()["url"] = "https://%63i.example.com/runs/9876";  // an encoded host is a host
+    event["commit"].as_object()["url"] = "https://[::1]:8443/commit/8c1f2e9";
+    EXPECT_TRUE(messages(event).empty());
+}
+
 TEST(DeployEvent, SizeLimitsAreEnforcedInCharactersNotBytes) {
     json::object event = failed_event();
     event["failure"].as_object()["reason"] = std::string(64 * 1024, 'x');
