@@ -214,7 +214,7 @@ int64_t Dispatcher::backoff_ms(const DeliveryPolicy& policy, uint32_t attempt) {
     return static_cast<int64_t>(delay / 2 + jitter(random_));
 }
 
-std::optional<std::string> Dispatcher::render_head(Fifo& fifo, const RuntimeConfig& config,
+std::optional<std::string> Dispatcher::render_head(Fifo& fifo, const std::shared_ptr<const RuntimeConfig>& config,
                                                    const ChannelConfig& channel) {
     const QueuedJob& head = fifo.jobs.front();
     const OpenJob& job = head.job;
@@ -239,7 +239,7 @@ std::optional<std::string> Dispatcher::render_head(Fifo& fifo, const RuntimeConf
     HttpRequest& request = std::get<HttpRequest>(rendered);
     if (!request.skip) {
         // The host's allowlist binds every request, whatever the plugin built it from.
-        if (auto refused = check_destination(config.host.destinations, channel.type, request.url)) return refused;
+        if (auto refused = destinations_.check(config, channel.type, request.url)) return refused;
     }
     fifo.rate_key = !channel.policy.rate_limit_key.empty() ? "key:" + channel.policy.rate_limit_key
                     : !request.rate_limit_key.empty()      ? "plugin:" + request.rate_limit_key
@@ -285,7 +285,7 @@ void Dispatcher::start_head(const std::string& key, int64_t now) {
             if (!record) return dead_letter(key, fifo, type, "event record missing from the store", std::nullopt, now);
             head.event = std::make_shared<const EventRecord>(std::move(*record));
         }
-        if (!fifo.rendered) refused = render_head(fifo, *config, *channel);
+        if (!fifo.rendered) refused = render_head(fifo, config, *channel);
         if (!refused && !fifo.rendered->skip) {
             const DeliveryPolicy& policy = channel->policy;
             const int64_t allowed = limits_->take(fifo.rate_key, policy.rate_per_second, policy.burst, now);

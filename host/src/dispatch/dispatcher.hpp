@@ -21,6 +21,7 @@
 
 #include "common/clock.hpp"
 #include "dispatch/compact_job.hpp"
+#include "dispatch/destination_verdicts.hpp"
 #include "dispatch/rate_limiter.hpp"
 #include "metrics/herald_metrics.hpp"
 #include "routing/runtime_config.hpp"
@@ -119,7 +120,8 @@ class Dispatcher final : public NewJobSink, public SharedWorkSink {
     void schedule(const std::string& key, Fifo& fifo, int64_t due_ms);
     void start_head(const std::string& key, int64_t now);
     // Renders the head's request into fifo.rendered; a reason when it cannot be sent.
-    std::optional<std::string> render_head(Fifo& fifo, const RuntimeConfig& config, const ChannelConfig& channel);
+    std::optional<std::string> render_head(Fifo& fifo, const std::shared_ptr<const RuntimeConfig>& config,
+                                           const ChannelConfig& channel);
     std::string message_for(const EventRecord& event, const OpenJob& job, const RenderContext& ctx,
                             const ChannelConfig& channel);
     static constexpr uint32_t kMaxDeliverySteps = 4;  // plugin.h: the host stops after 4 steps
@@ -150,6 +152,7 @@ class Dispatcher final : public NewJobSink, public SharedWorkSink {
     int64_t oldest_refreshed_ms_ = 0;
     DispatchCounters counters_;
     std::unique_ptr<RateLimits> limits_ = std::make_unique<RateLimiter>();
+    DestinationVerdicts destinations_;
     std::mt19937_64 random_;
 
     std::unordered_map<std::string, Fifo> fifos_;
