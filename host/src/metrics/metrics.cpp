@@ -60,13 +60,13 @@ void MetricsRegistry::gauge(const std::string& name, const std::string& help,
     families_[name] = Family{help, "gauge", {}, {}, {}, std::move(read)};
 }
 
-void MetricsRegistry::add(const std::string& name, const Labels& labels, double value) {
+void MetricsRegistry::add(std::string_view name, const Labels& labels, double value) {
     std::lock_guard lock(mutex_);
     auto it = families_.find(name);
     if (it != families_.end()) it->second.values[labels] += value;
 }
 
-void MetricsRegistry::observe(const std::string& name, const Labels& labels, double value) {
+void MetricsRegistry::observe(std::string_view name, const Labels& labels, double value) {
     std::lock_guard lock(mutex_);
     auto it = families_.find(name);
     if (it == families_.end()) return;

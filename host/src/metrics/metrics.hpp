@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace herald {
@@ -23,8 +24,9 @@ class MetricsRegistry {
     void gauge(const std::string& name, const std::string& help,
                std::function<std::vector<std::pair<Labels, double>>()> read);
 
-    void add(const std::string& name, const Labels& labels, double value = 1);
-    void observe(const std::string& name, const Labels& labels, double value);
+    // The family's name is looked up as given: a literal costs no string per call.
+    void add(std::string_view name, const Labels& labels, double value = 1);
+    void observe(std::string_view name, const Labels& labels, double value);
 
     std::string render() const;
 
@@ -43,7 +45,7 @@ class MetricsRegistry {
         std::function<std::vector<std::pair<Labels, double>>()> read;
     };
     mutable std::mutex mutex_;
-    std::map<std::string, Family> families_;
+    std::map<std::string, Family, std::less<>> families_;
 };
 
 }  // namespace herald

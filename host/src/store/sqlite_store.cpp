@@ -2,7 +2,10 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <string_view>
 #include <thread>
+#include <unordered_map>
 
 #include "common/thread_name.hpp"
 #include "store/receipt_destinations.hpp"
@@ -114,7 +117,9 @@ class SqliteStore final : public Store {
           // The writer's commits sync (synchronous = FULL, in init), which the buffered WAL needs.
           db_(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, sqlite::buffered_wal_vfs()),
           init_(init(db_)),
-          status_(db_, "SELECT failures, failing_since_ms FROM service_status WHERE service = ? AND environment = ?"),
+          status_(db_,
+                  "SELECT last_status, failures, failing_since_ms FROM service_status WHERE service = ? AND "
+                  "environment = ?"),
           set_status_(db_,
                       "INSERT INTO service_status (service, environment, last_status, failures, failing_since_ms) "
                       "VALUES (?, ?, ?, ?, ?) ON CONFLICT (service, environment) DO UPDATE SET "
@@ -156,6 +161,7 @@ class SqliteStore final : public Store {
             for (const auto& update : updates) apply(update);
             db_.exec("COMMIT");
         } catch (...) {
+            statuses_.clear();  // it may hold the rolled-back transaction's statuses
             try {
                 db_.exec("ROLLBACK");
             } catch (...) {
@@ -349,14 +355,8 @@ class SqliteStore final : public Store {
         const DeployEvent& e = item.event;
 
         // Last status per service+environment: a success after failures is a recovery.
-        status_.bind_in_place(1, e.service).bind_in_place(2, e.environment);
-        int64_t failures = 0, failing_since = 0;
-        if (status_.step()) {
-            failures = status_.int64(0);
-            failing_since = status_.int64(1);
-        }
-        status_.reset();
-        const StatusStep step = next_status(e, item.accepted_at_ms, failures, failing_since);
+        KnownStatus& known = known_status(e.service, e.environment);
+        const StatusStep step = next_status(e, item.accepted_at_ms, known.failures, known.failing_since_ms);
 
         // A second event with the same id is a duplicate: the unique id turns its insert into
         // nothing, and nothing else is written for it (no separate lookup for every event).
@@ -378,13 +378,17 @@ class SqliteStore final : public Store {
         }
         out.event_seq = sqlite3_last_insert_rowid(db_.handle());
         out.recovery = step.recovery;
-        if (step.write) {
+        const std::string_view status = to_string(e.status);
+        // A status that changes nothing (another success, say) is not written again.
+        if (step.write && (known.last_status != status || known.failures != step.failures ||
+                           known.failing_since_ms != step.failing_since_ms)) {
             set_status_.bind_in_place(1, e.service)
                 .bind_in_place(2, e.environment)
-                .bind_in_place(3, to_string(e.status))
+                .bind_in_place(3, status)
                 .bind(4, step.failures)
                 .bind(5, step.failing_since_ms)
                 .run();
+            known = {std::string(status), step.failures, step.failing_since_ms};
         }
 
         for (const auto& t : item.targets) {
@@ -401,6 +405,28 @@ class SqliteStore final : public Store {
             out.jobs.push_back(rows::accepted_job(sqlite3_last_insert_rowid(db_.handle()), out.event_seq, t, item));
         }
         return out;
+    }
+
+    // The service_status row as committed (or as this transaction wrote it). This process alone
+    // writes the table, so a pair read once is known from then on: one statement fewer per event.
+    struct KnownStatus {
+        std::string last_status;  // empty: no row
+        int64_t failures = 0;
+        int64_t failing_since_ms = 0;
+    };
+    static constexpr size_t kMaxKnownStatuses = 65536;
+
+    KnownStatus& known_status(const std::string& service, const std::string& environment) {
+        std::string key;
+        key.reserve(service.size() + 1 + environment.size());
+        key.append(service).append(1, '\n').append(environment);
+        if (auto it = statuses_.find(key); it != statuses_.end()) return it->second;
+        if (statuses_.size() >= kMaxKnownStatuses) statuses_.clear();
+        KnownStatus known;
+        status_.bind_in_place(1, service).bind_in_place(2, environment);
+        if (status_.step()) known = {status_.text(0), status_.int64(1), status_.int64(2)};
+        status_.reset();
+        return statuses_.emplace(std::move(key), std::move(known)).first->second;
     }
 
     void apply(const JobUpdate& u) {
@@ -443,6 +469,7 @@ class SqliteStore final : public Store {
     bool init_;
     Stmt status_, set_status_, insert_event_, insert_job_, update_job_, insert_attempt_, set_receipt_;
     std::shared_ptr<ReceiptDestinations> with_receipts_ = std::make_shared<ReceiptDestinations>();
+    std::unordered_map<std::string, KnownStatus> statuses_;  // "service\nenvironment" (writer thread only)
     std::mutex checkpoint_mutex_;
     std::condition_variable checkpoint_wake_;
     bool checkpoint_stop_ = false;

@@ -160,6 +160,32 @@ TEST_P(SqliteFaults, AreRefusedThenRecoveredFromWithoutRestartAndLoseNothingAckn
     EXPECT_FALSE(reader->event_by_id("during").has_value());
 }
 
+// The store keeps each service's last status in memory once read; a commit that is refused
+// must not leave its event counted in the failing streak.
+TEST_P(SqliteFaults, ARefusedFailureIsNotCountedInTheFailingStreak) {
+    FaultyDisk disk;
+    test::TempDir dir;
+    auto store = open_sqlite_store((dir.path() / "herald.db").string());
+    GroupCommitter committer(*store, 64, 100ms);
+    committer.start();
+    ASSERT_TRUE(std::holds_alternative<IngestOutcome>(
+        submit_and_wait(committer, test::item("first", "api", DeployStatus::failed, 1000))));
+    g_fault.store(GetParam());
+    ASSERT_TRUE(std::holds_alternative<std::string>(
+        submit_and_wait(committer, test::item("refused", "api", DeployStatus::failed, 2000))));
+    g_fault.store(Fault::none);
+    ASSERT_TRUE(test::wait_until([&] { return committer.healthy(); }, 5s));
+    ASSERT_TRUE(std::holds_alternative<IngestOutcome>(
+        submit_and_wait(committer, test::item("second", "api", DeployStatus::failed, 3000))));
+    const auto recovered = submit_and_wait(committer, test::item("fixed", "api", DeployStatus::succeeded, 4000));
+    ASSERT_TRUE(std::holds_alternative<IngestOutcome>(recovered));
+    const RecoveryContext& recovery = std::get<IngestOutcome>(recovered).recovery;
+    EXPECT_TRUE(recovery.is_recovery);
+    EXPECT_EQ(recovery.failures_before, 2u) << "the refused failure was counted";
+    EXPECT_EQ(recovery.failing_since_ms, 1000);
+    committer.stop();
+}
+
 INSTANTIATE_TEST_SUITE_P(Faults, SqliteFaults, ::testing::Values(Fault::read_only, Fault::io_error),
                          [](const auto& param_info) {
                              return param_info.param == Fault::read_only ? "read_only" : "io_error";
