@@ -174,20 +174,34 @@ TEST_F(TenantSafety, DestinationCheckNamesTheHostButNotTheSecretUrl) {
 
 // The allowlist as every delivery meets it: a type's own list replaces its defaults, "*" adds
 // to every type's, a pattern with a port binds the port (https means 443).
+struct Destination {
+    const char* type;
+    const char* url;
+    bool allowed;
+};
+
+void expect_verdicts(const DestinationPolicy& policy, std::initializer_list<Destination> destinations) {
+    for (const Destination& d : destinations) {
+        EXPECT_EQ(!check_destination(policy, d.type, d.url).has_value(), d.allowed) << d.type << " " << d.url;
+    }
+}
+
 TEST(DestinationAllowlist, OwnListsReplaceDefaultsStarAddsAndPortsBind) {
     DestinationPolicy policy;
-    EXPECT_EQ(check_destination(policy, "slack", "https://hooks.slack.com/services/T/B/x"), std::nullopt);
-    EXPECT_NE(check_destination(policy, "slack", "https://hooks.example.com/x"), std::nullopt);
+    expect_verdicts(policy, {{"slack", "https://hooks.slack.com/services/T/B/x", true},
+                             {"slack", "https://hooks.example.com/x", false}});
     policy.hosts["slack"] = {"chat.example.com"};
-    EXPECT_EQ(check_destination(policy, "slack", "https://CHAT.example.com/x"), std::nullopt);
-    EXPECT_THAT(check_destination(policy, "slack", "https://hooks.slack.com/services/T/B/x").value_or(""),
+    expect_verdicts(policy, {{"slack", "https://CHAT.example.com/x", true},
+                             {"slack", "https://hooks.slack.com/services/T/B/x", false}});
+    EXPECT_THAT(check_destination(policy, "slack", "https://hooks.slack.com/x").value_or(""),
                 HasSubstr("(allowed: chat.example.com)"));
     policy.hosts["*"] = {"*.internal.example:8443"};
-    EXPECT_EQ(check_destination(policy, "slack", "https://relay.internal.example:8443/x"), std::nullopt);
-    EXPECT_EQ(check_destination(policy, "webhook", "https://relay.internal.example:8443/x"), std::nullopt);
-    EXPECT_NE(check_destination(policy, "webhook", "https://relay.internal.example/x"), std::nullopt);
+    expect_verdicts(policy, {{"slack", "https://relay.internal.example:8443/x", true},
+                             {"webhook", "https://relay.internal.example:8443/x", true},
+                             {"webhook", "https://relay.internal.example/x", false}});
     policy.hosts["webhook"] = {"hooks.example.com:443"};
-    EXPECT_EQ(check_destination(policy, "webhook", "https://hooks.example.com/x"), std::nullopt);
+    expect_verdicts(policy, {{"webhook", "https://hooks.example.com/x", true},
+                             {"webhook", "https://hooks.example.com:444/x", false}});
     EXPECT_THAT(check_destination(policy, "webhook", "https://hooks.example.com:444/x").value_or(""),
                 HasSubstr("(allowed: hooks.example.com:443, *.internal.example:8443)"));
 }
