@@ -101,6 +101,12 @@ const std::vector<std::string>* own_hosts(const DestinationPolicy& policy, const
     return nullptr;
 }
 
+// The patterns for every type ("*"), or nullptr.
+const std::vector<std::string>* every_types_hosts(const DestinationPolicy& policy) {
+    const auto all = policy.hosts.find("*");
+    return all != policy.hosts.end() ? &all->second : nullptr;
+}
+
 bool matches_any(const std::vector<std::string>* patterns, const std::string& host, const std::string& port) {
     if (patterns == nullptr) return false;
     for (const auto& pattern : *patterns) {
@@ -115,7 +121,7 @@ bool matches_any(const std::vector<std::string>* patterns, const std::string& ho
 std::vector<std::string> DestinationPolicy::allowed_hosts(const std::string& type) const {
     std::vector<std::string> out;
     if (const auto* own = own_hosts(*this, type)) out = *own;
-    if (auto all = hosts.find("*"); all != hosts.end()) out.insert(out.end(), all->second.begin(), all->second.end());
+    if (const auto* all = every_types_hosts(*this)) out.insert(out.end(), all->begin(), all->end());
     return out;
 }
 
@@ -134,9 +140,7 @@ std::optional<std::string> check_destination(const DestinationPolicy& policy, co
                " is plain http; only https is allowed (destinations.allow_http in the host config, for local testing)";
     }
     const std::string port = parsed->has_port() ? std::string(parsed->port()) : (scheme == "https" ? "443" : "80");
-    const auto all = policy.hosts.find("*");
-    if (matches_any(own_hosts(policy, type), host, port) ||
-        (all != policy.hosts.end() && matches_any(&all->second, host, port))) {
+    if (matches_any(own_hosts(policy, type), host, port) || matches_any(every_types_hosts(policy), host, port)) {
         return std::nullopt;
     }
     const auto allowed = policy.allowed_hosts(type);

@@ -205,8 +205,7 @@ class Session : public std::enable_shared_from_this<Session> {
         stream_.expires_after(server_->options.read_timeout);
         net::async_write(stream_, net::buffer(out_),
                          [self = shared_from_this(), keep_alive](beast::error_code write_ec, size_t) {
-                             // A large answer (the web view, /metrics) does not keep its memory for the connection's
-                             // life.
+                             // A large answer (the web view, /metrics) gives its memory back.
                              if (self->out_.capacity() > kKeptAnswerBytes) std::string().swap(self->out_);
                              if (write_ec || !keep_alive) return self->close();
                              self->read(self->server_->options.idle_timeout);
