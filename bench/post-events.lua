@@ -1,8 +1,10 @@
 -- wrk script: POSTs a distinct deploy event per request (ids "<prefix>-<thread>-<n>", 100
 -- services) with a bearer token, and prints the latency percentiles in a line the benchmark
--- scripts read.  Environment: HERALD_BENCH_TOKEN, HERALD_BENCH_PREFIX.
+-- scripts read.  Environment: HERALD_BENCH_TOKEN, HERALD_BENCH_PREFIX, HERALD_BENCH_PATH (default
+-- /v1/events).
 local token = os.getenv("HERALD_BENCH_TOKEN") or "bench-token"
 local prefix = os.getenv("HERALD_BENCH_PREFIX") or "wrk"
+local path = os.getenv("HERALD_BENCH_PATH") or "/v1/events"
 local counter = 0
 local thread_number = 0
 local threads = {}
@@ -19,7 +21,7 @@ function request()
     '","environment":"production","status":"failed","commit":{"sha":"9f2c1e7a4b3d"},' ..
     '"triggered_by":"wrk","pipeline":{"url":"https://ci.example.com/runs/' .. counter .. '"},' ..
     '"failure":{"stage":"deploy","reason":"benchmark"}}'
-  return wrk.format("POST", "/v1/events",
+  return wrk.format("POST", path,
     {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token}, body)
 end
 
