@@ -11,13 +11,15 @@
 #     accepted-and-delivered event.
 # Each part's CPU includes the kernel's work in its system calls, as Herald's does (on loopback a
 # sender's call also carries the receiver's TCP work). Rounds alternate the parts; medians last.
-#   bench/floor.sh [build-dir]   env: CONNECTIONS (64), BATCH (32), SECONDS_PER_RUN (5), ROUNDS (3)
+# BATCH defaults to half the connections, about what Herald's commits carry under that load (the
+# summary prints what they carried in this run).
+#   bench/floor.sh [build-dir]   env: CONNECTIONS (64), BATCH, SECONDS_PER_RUN (5), ROUNDS (3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/bench-config.sh
 build=${1:-build}
 connections=${CONNECTIONS:-64}
-batch=${BATCH:-32}
+batch=${BATCH:-$(((connections + 1) / 2))}
 seconds=${SECONDS_PER_RUN:-5}
 rounds=${ROUNDS:-3}
 for tool in wrk python3; do
@@ -89,7 +91,9 @@ for round in $(seq 1 "$rounds"); do
   echo "$server $curl $store $own" >>"$results"
 done
 
-python3 - "$results" <<'PY'
+kill -TERM "$herald_pid" && wait "$herald_pid" || true
+carried=$(grep -o 'store: [0-9]* commits carried [0-9]* events' "$work/herald.log" | tail -1 || true)
+python3 - "$results" "$carried" "$batch" <<'PY'
 import statistics, sys
 rows = [list(map(float, line.split())) for line in open(sys.argv[1])]
 med = [statistics.median(col) for col in zip(*rows)]
@@ -102,4 +106,8 @@ print(f"store floor (SQLite store, one event):   {med[2]:.1f} µs per event ({sp
 print(f"sum of the floors:                       {floor:.1f} µs per event")
 print(f"herald (all of it):                      {med[3]:.1f} µs per event ({span(3)}); "
       f"{med[3] - floor:.1f} µs above the floors")
+words = sys.argv[2].split()
+if len(words) >= 5 and int(words[1]) > 0:
+    print(f"Herald's commits carried {int(words[4]) / int(words[1]):.1f} events each; "
+          f"the store floor's, {sys.argv[3]}")
 PY

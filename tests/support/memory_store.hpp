@@ -3,6 +3,8 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
+#include <functional>
 #include <map>
 #include <mutex>
 
@@ -33,10 +35,33 @@ class MemoryStore final : public Store {
         bool unwritable = false;    // tests: every commit and probe throws until cleared
         int probes = 0;
         int commits = 0;
+        // Writes in progress, counted before the lock: a store is used by one thread at a time,
+        // so a second one at once is counted in `overlapping`.
+        std::atomic<int> writing{0};
+        std::atomic<int> overlapping{0};
+        // Tests: runs as every commit starts, counted as writing, outside the lock. Set it
+        // before the store is shared with another thread.
+        std::function<void()> on_commit;
+    };
+
+    // Marks a write in progress for as long as it lives (see Data::writing).
+    class Writing {
+     public:
+        explicit Writing(Data& data) : data_(data) {
+            if (data_.writing.fetch_add(1) > 0) data_.overlapping.fetch_add(1);
+        }
+        ~Writing() { data_.writing.fetch_sub(1); }
+        Writing(const Writing&) = delete;
+        Writing& operator=(const Writing&) = delete;
+
+     private:
+        Data& data_;
     };
 
     std::vector<IngestOutcome> commit(const std::vector<IngestItem>& items,
                                       const std::vector<JobUpdate>& updates) override {
+        const Writing writing(*d_);
+        if (d_->on_commit) d_->on_commit();
         std::lock_guard lock(d_->mutex);
         if (d_->fail_next_commits > 0 || d_->unwritable) {
             if (!d_->unwritable) --d_->fail_next_commits;
@@ -62,6 +87,7 @@ class MemoryStore final : public Store {
     }
 
     void probe(int64_t) override {
+        const Writing writing(*d_);
         std::lock_guard lock(d_->mutex);
         ++d_->probes;
         if (d_->unwritable) throw StoreError("disk full (simulated)");

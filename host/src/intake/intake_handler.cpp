@@ -214,8 +214,10 @@ void IntakeHandler::accept_event(const RuntimeConfig& config, const SourceConfig
         deploy.duration_s = static_cast<double>(item.event.finished_at_ms - item.event.started_at_ms) / 1000.0;
     }
     const size_t deliveries = item.targets.size();
-    committer_.submit(std::move(item), [this, id, source, to_fallback, nowhere, deliveries, deploy = std::move(deploy),
-                                        respond = std::move(respond)](GroupCommitter::Result result) {
+    const auto submitter = open_connections_ && open_connections_() == 1 ? GroupCommitter::Submitter::lone_client
+                                                                         : GroupCommitter::Submitter::one_of_many;
+    auto answer = [this, id, source, to_fallback, nowhere, deliveries, deploy = std::move(deploy),
+                   respond = std::move(respond)](GroupCommitter::Result result) {
         if (auto* error = std::get_if<std::string>(&result)) {
             metrics_.event_received(source, "unavailable");
             log::event(spdlog::level::err, {id, {}, {}, 0}, "intake: not stored: " + *error);
@@ -240,7 +242,8 @@ void IntakeHandler::accept_event(const RuntimeConfig& config, const SourceConfig
         }
         respond(
             json_response(http::status::accepted, json::serialize(json::object{{"id", id}, {"status", "accepted"}})));
-    });
+    };
+    committer_.submit(std::move(item), std::move(answer), submitter);
 }
 
 }  // namespace herald

@@ -26,6 +26,11 @@ class IntakeHandler final : public HttpHandler {
                   HeraldMetrics& metrics, ReadinessCheck readiness);
 
     void handle(HttpRequestMessage request, Respond respond) override;
+    // How many connections the intake listener holds: with one, its client is alone, and its
+    // events may be committed without a hand-off to the writer (GroupCommitter::Submitter).
+    void count_connections_with(std::function<size_t()> open_connections) {
+        open_connections_ = std::move(open_connections);
+    }
 
  private:
     void post_event(HttpRequestMessage request, Respond respond);
@@ -40,6 +45,7 @@ class IntakeHandler final : public HttpHandler {
     const Clock& clock_;
     HeraldMetrics& metrics_;
     ReadinessCheck readiness_;
+    std::function<size_t()> open_connections_;
 };
 
 }  // namespace herald

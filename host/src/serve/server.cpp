@@ -269,6 +269,7 @@ void Server::make_listeners() {
     intake_options.max_body_bytes = host_.max_body_bytes;
     intake_options.max_connections = host_.max_connections;
     intake_ = std::make_unique<HttpServer>(io_, intake_options, *intake_handler_);
+    intake_handler_->count_connections_with([this] { return intake_->open_connections(); });
 
     AdminServices services;
     services.token = [this] { return current_.load()->host.admin_token; };

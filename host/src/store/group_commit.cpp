@@ -32,16 +32,37 @@ void GroupCommitter::stop() {
     if (thread_.joinable()) thread_.join();
 }
 
-void GroupCommitter::submit(IngestItem item, Done done) {
+void GroupCommitter::submit(IngestItem item, Done done, Submitter submitter) {
     std::unique_lock lock(mutex_);
     if (stopping_) {
         lock.unlock();
         return done(std::string("shutting down"));
     }
+    if (submitter == Submitter::lone_client && writer_idle_ && !committing_here_ && items_.empty() && ops_.empty() &&
+        prune_before_ms_ == 0 && healthy_.load()) {
+        return commit_here(lock, std::move(item), std::move(done));
+    }
     items_.emplace_back(std::move(item), std::move(done));
     const bool wake = company_ == 0 || items_.size() >= company_;
     lock.unlock();
     if (wake) wake_.notify_one();
+}
+
+void GroupCommitter::commit_here(std::unique_lock<std::mutex>& lock, IngestItem item, Done done) {
+    committing_here_ = true;
+    Batch batch;
+    batch.items.emplace_back(std::move(item), std::move(done));
+    batch.updates.swap(updates_);
+    lock.unlock();
+    const bool committed = commit(batch);
+    lock.lock();
+    // Outcomes not written go back before any reported since, for the writer to try again.
+    if (!committed)
+        updates_.insert(updates_.begin(), std::make_move_iterator(batch.updates.begin()),
+                        std::make_move_iterator(batch.updates.end()));
+    committing_here_ = false;
+    lock.unlock();
+    wake_.notify_one();  // the writer may be waiting for its turn, or for these outcomes
 }
 
 void GroupCommitter::submit_updates(std::vector<JobUpdate> updates) {
@@ -85,6 +106,7 @@ void GroupCommitter::run() {
     Batch batch;
     auto retry_delay = std::chrono::milliseconds(50);
     while (next_batch(batch)) {
+        if (batch.items.empty() && batch.updates.empty()) continue;  // a lone client's commit took them
         if (commit(batch)) {
             retry_delay = std::chrono::milliseconds(50);
             continue;
@@ -109,19 +131,24 @@ bool GroupCommitter::next_batch(Batch& batch) {
         return stopping_ || !items_.empty() || !updates_.empty() || !batch.updates.empty() || prune_before_ms_ > 0 ||
                !ops_.empty();
     };
+    writer_idle_ = true;
     while (!has_work()) {
         if (healthy_.load()) {
-            wake_.wait(lock, has_work);
-            break;
+            // A lone client's commit that fails leaves the store unhealthy: then probe it here.
+            wake_.wait(lock, [&] { return has_work() || !healthy_.load(); });
+            continue;
         }
         // Unhealthy and idle: intake refuses events while the store is unhealthy, so nothing
         // else would try it again. Probe it, so the host recovers on its own once it can write.
         if (!wake_.wait_for(lock, probe_interval_, has_work)) {
+            take_turn(lock);
             lock.unlock();
             probe();
             lock.lock();
+            writer_idle_ = true;
         }
     }
+    take_turn(lock);
     const bool ran_operations = run_operations(lock);
     if (stopping_ && items_.empty() && updates_.empty() && batch.updates.empty()) {
         spdlog::info("store: {} commits carried {} events and {} job updates", commits_, events_total_, updates_total_);
@@ -137,9 +164,14 @@ bool GroupCommitter::next_batch(Batch& batch) {
                (!updates_.empty() || !batch.updates.empty())) {
         // A lone client never waits for company, but its delivery outcomes wait a moment for its
         // next event: it sends that event as the last one's delivery comes back, and committing
-        // the outcome at once would make the event wait out a second fsync.
+        // the outcome at once would make the event wait out a second fsync. That event may be
+        // committed on the client's own thread meanwhile, taking the outcomes with it.
         company_ = 1;
-        wake_.wait_for(lock, outcome_wait_, [&] { return stopping_ || !items_.empty() || !ops_.empty(); });
+        writer_idle_ = true;
+        wake_.wait_for(lock, outcome_wait_, [&] {
+            return stopping_ || !items_.empty() || !ops_.empty() || (updates_.empty() && batch.updates.empty());
+        });
+        take_turn(lock);
         company_ = 0;
     }
     const size_t take = std::min(items_.size(), max_batch_);
@@ -150,6 +182,11 @@ bool GroupCommitter::next_batch(Batch& batch) {
                          std::make_move_iterator(updates_.end()));
     updates_.clear();
     return true;
+}
+
+void GroupCommitter::take_turn(std::unique_lock<std::mutex>& lock) {
+    wake_.wait(lock, [&] { return !committing_here_; });
+    writer_idle_ = false;
 }
 
 // Admin operations and retention run between commits, without the lock held.
