@@ -173,16 +173,17 @@ class Session : public std::enable_shared_from_this<Session> {
         const unsigned version = request.version();
         const bool keep_alive = request.keep_alive();
         auto self = shared_from_this();
-        // The handler may answer from another thread: hop back onto this connection's strand.
-        server_->handler.handle(
-            std::move(request), [self, version, keep_alive](std::optional<HttpResponseMessage> res) {
-                net::post(self->stream_.get_executor(), [self, version, keep_alive, res = std::move(res)]() mutable {
-                    if (!res) return self->reset();
-                    res->version(version);
-                    if (!keep_alive) res->keep_alive(false);
-                    self->send(std::move(*res));
-                });
+        // The handler may answer from another thread: hop back onto this connection's strand. An
+        // answer given on the strand (during handle) is sent at once, before the handler goes on.
+        server_->handler.handle(std::move(request), [self, version,
+                                                     keep_alive](std::optional<HttpResponseMessage> res) {
+            net::dispatch(self->stream_.get_executor(), [self, version, keep_alive, res = std::move(res)]() mutable {
+                if (!res) return self->reset();
+                res->version(version);
+                if (!keep_alive) res->keep_alive(false);
+                self->send(std::move(*res));
             });
+        });
     }
 
     // Beast's serializer writes the answer into this connection's buffer, and one write sends
