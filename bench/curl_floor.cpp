@@ -3,13 +3,14 @@
 // leanest way to run it. Prints deliveries per second and this process's CPU per delivery.
 //   herald_curl_floor --url URL [--concurrency N] [--seconds T] [--body-bytes B]
 #include <curl/curl.h>
-#include <sys/resource.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
+
+#include "process_cpu.hpp"
 
 namespace {
 
@@ -42,13 +43,6 @@ Options parse(int argc, char** argv) {
         std::exit(2);
     }
     return o;
-}
-
-double cpu_seconds() {
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
-    return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 size_t discard(char*, size_t size, size_t count, void*) { return size * count; }
@@ -93,7 +87,7 @@ int main(int argc, char** argv) {
     using Clock = std::chrono::steady_clock;
     const auto began = Clock::now();
     const auto deadline = began + std::chrono::duration<double>(options.seconds);
-    const double cpu_before = cpu_seconds();
+    const double cpu_before = herald::bench::process_cpu_seconds();
     long delivered = 0, failed = 0;
     int running = 0;
     bool more = true;
@@ -113,7 +107,7 @@ int main(int argc, char** argv) {
         more = running > 0 || Clock::now() < deadline;
         if (running > 0) curl_multi_poll(multi, nullptr, 0, 100, nullptr);
     }
-    const double cpu = cpu_seconds() - cpu_before;
+    const double cpu = herald::bench::process_cpu_seconds() - cpu_before;
     const double wall = std::chrono::duration<double>(Clock::now() - began).count();
 
     std::printf(

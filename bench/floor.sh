@@ -28,29 +28,10 @@ done
 for program in fake-channels herald herald_curl_floor herald_store_floor; do
   [ -x "$build/bin/$program" ] || { echo "floor: $build/bin/$program is missing (build first)" >&2; exit 1; }
 done
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-
-wait_file() { for _ in $(seq 1 200); do [ -s "$1" ] && return 0; sleep 0.05; done; echo "timeout waiting for $1" >&2; exit 1; }
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+source bench/bench-run.sh
 ticks_per_s=$(getconf CLK_TCK)
 requests() { sed -E 's/result: ([0-9]+) requests.*/\1/' <<<"$1"; }
 us_per() { python3 -c "print(f'{$1 / $ticks_per_s / max($2, 1) * 1e6:.1f}')"; }
-sql() { python3 - "$work/herald.db" "$1" <<'PY'
-import sqlite3, sys
-db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
-print(db.execute(sys.argv[2]).fetchone()[0])
-PY
-}
-wait_drained() {
-  for _ in $(seq 1 1200); do
-    [ "$(sql "select count(*) from jobs where state in ('pending','retry')")" = "0" ] && return 0
-    sleep 0.1
-  done
-  echo "floor: Herald's queue did not drain" >&2
-}
 
 "$build/bin/fake-channels" --port 0 --port-file "$work/fake.port" 2>"$work/fake.log" & sink_pid=$!
 pids+=("$sink_pid")

@@ -19,22 +19,8 @@ seconds=${SECONDS_PER_RUN:-8}
 for tool in wrk python3; do
   command -v "$tool" >/dev/null || { echo "run-pipeline: needs $tool (scripts/install-deps.sh --bench)" >&2; exit 1; }
 done
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-
-wait_file() { for _ in $(seq 1 200); do [ -s "$1" ] && return 0; sleep 0.05; done; echo "timeout waiting for $1" >&2; exit 1; }
+source bench/bench-run.sh
 rss_mb() { awk '/VmRSS/ {printf "%.1f", $2/1024}' "/proc/$1/status"; }
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-sql() { python3 - "$work/herald.db" "$1" <<'PY'
-import sqlite3, sys
-db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
-print(db.execute(sys.argv[2]).fetchone()[0])
-PY
-}
-open_jobs() { sql "select count(*) from jobs where state in ('pending','retry')"; }
-wait_drained() { for _ in $(seq 1 1200); do [ "$(open_jobs)" = "0" ] && return 0; sleep 0.1; done; echo "queue did not drain" >&2; }
 # wrk -t1 against URL with C connections; prints the script's "result:" line.
 drive() { HERALD_BENCH_PREFIX=$3 wrk -t1 -c"$2" -d"${seconds}s" -s bench/post-events.lua "$1" | grep '^result:'; }
 field() { sed -E "s/.*$1 ([0-9.]+).*/\\1/" <<<"$2"; }

@@ -3,7 +3,6 @@
 // as the writer commits them under load, each commit fsync'd. Prints events per second and this
 // process's CPU per event (the store's checkpoint thread included).
 //   herald_store_floor --path DB [--batch N] [--seconds T]
-#include <sys/resource.h>
 
 #include <chrono>
 #include <cstdio>
@@ -11,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "process_cpu.hpp"
 #include "store/store.hpp"
 
 namespace {
@@ -41,13 +41,6 @@ Options parse(int argc, char** argv) {
         std::exit(2);
     }
     return o;
-}
-
-double cpu_seconds() {
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
-    return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 int64_t now_ms() {
@@ -96,7 +89,7 @@ int main(int argc, char** argv) {
         using Clock = std::chrono::steady_clock;
         const auto began = Clock::now();
         const auto deadline = began + std::chrono::duration<double>(options.seconds);
-        const double cpu_before = cpu_seconds();
+        const double cpu_before = herald::bench::process_cpu_seconds();
         long events = 0, commits = 0;
         std::vector<herald::JobUpdate> outcomes;
         while (Clock::now() < deadline) {
@@ -111,7 +104,7 @@ int main(int argc, char** argv) {
             events += static_cast<long>(items.size());
             ++commits;
         }
-        const double cpu = cpu_seconds() - cpu_before;
+        const double cpu = herald::bench::process_cpu_seconds() - cpu_before;
         const double wall = std::chrono::duration<double>(Clock::now() - began).count();
         std::printf("store floor: %ld events in %ld commits of %zu in %.2f s = %.0f/s; %.1f us of CPU per event\n",
                     events, commits, options.batch, wall, static_cast<double>(events) / wall,

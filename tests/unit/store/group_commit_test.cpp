@@ -7,6 +7,7 @@
 #include <future>
 #include <thread>
 
+#include "committer_test_items.hpp"
 #include "store/group_commit.hpp"
 #include "support/memory_store.hpp"
 #include "support/process.hpp"
@@ -15,17 +16,10 @@
 namespace herald {
 namespace {
 
-IngestItem item(const std::string& id) {
-    IngestItem it;
-    it.event.id = id;
-    it.event.service = "api";
-    it.event.environment = "production";
-    it.event.status = DeployStatus::failed;
-    it.event.json = "{}";
-    it.accepted_at_ms = 1000;
-    it.targets.push_back({"payments", "deploys", "webhook", "hash", "owner", false});
-    return it;
-}
+using test::commits;
+using test::committer_item;
+using test::delivered;
+using test::state_of;
 
 class RecordingSink final : public NewJobSink {
  public:
@@ -54,11 +48,11 @@ TEST(GroupCommit, AcknowledgesAfterTheCommitAndHandsJobsOnInOrder) {
     GroupCommitter committer(store);
     committer.set_sink(&sink);
     committer.start();
-    const auto r1 = submit_and_wait(committer, item("e1"));
-    const auto r2 = submit_and_wait(committer, item("e2"));
+    const auto r1 = submit_and_wait(committer, committer_item("e1"));
+    const auto r2 = submit_and_wait(committer, committer_item("e2"));
     ASSERT_TRUE(std::holds_alternative<IngestOutcome>(r1));
     EXPECT_EQ(store.data().events.size(), 2u);  // on the store before the answer came back
-    EXPECT_TRUE(std::get<IngestOutcome>(submit_and_wait(committer, item("e1"))).duplicate);
+    EXPECT_TRUE(std::get<IngestOutcome>(submit_and_wait(committer, committer_item("e1"))).duplicate);
     committer.stop();
     EXPECT_EQ(sink.ids, (std::vector<std::string>{"e1#1", "e2#2"}));
     (void)r2;
@@ -86,7 +80,7 @@ TEST(GroupCommit, HandsOnACommitsNewJobsInOneCall) {
     std::vector<std::promise<GroupCommitter::Result>> promises(4);
     for (int i = 0; i < 4; ++i) {
         answers.push_back(promises[static_cast<size_t>(i)].get_future());
-        committer.submit(item("e" + std::to_string(i + 1)), [&promises, i](GroupCommitter::Result r) {
+        committer.submit(committer_item("e" + std::to_string(i + 1)), [&promises, i](GroupCommitter::Result r) {
             promises[static_cast<size_t>(i)].set_value(std::move(r));
         });
     }
@@ -107,7 +101,8 @@ TEST(GroupCommit, ConcurrentSubmittersAreAllAcknowledgedAndStored) {
     for (int t = 0; t < 8; ++t) {
         clients.emplace_back([&, t] {
             for (int i = 0; i < 50; ++i) {
-                const auto r = submit_and_wait(committer, item("e" + std::to_string(t) + "-" + std::to_string(i)));
+                const auto r =
+                    submit_and_wait(committer, committer_item("e" + std::to_string(t) + "-" + std::to_string(i)));
                 if (std::holds_alternative<IngestOutcome>(r)) ++accepted;
             }
         });
@@ -128,10 +123,10 @@ TEST(GroupCommit, AFailedCommitRefusesItsEventsButKeepsJobOutcomesForTheNextTry)
     test::MemoryStore store;
     GroupCommitter committer(store);
     committer.start();
-    const auto accepted = std::get<IngestOutcome>(submit_and_wait(committer, item("e1")));
+    const auto accepted = std::get<IngestOutcome>(submit_and_wait(committer, committer_item("e1")));
 
     fail_next_commit(store);
-    const auto refused = submit_and_wait(committer, item("e2"));
+    const auto refused = submit_and_wait(committer, committer_item("e2"));
     ASSERT_TRUE(std::holds_alternative<std::string>(refused));
     EXPECT_EQ(std::get<std::string>(refused), "disk full (simulated)");
     EXPECT_FALSE(committer.healthy());
@@ -149,7 +144,7 @@ TEST(GroupCommit, AFailedCommitRefusesItsEventsButKeepsJobOutcomesForTheNextTry)
             return store.data().fail_next_commits == 0;
         },
         5s));
-    ASSERT_TRUE(std::holds_alternative<IngestOutcome>(submit_and_wait(committer, item("e3"))));
+    ASSERT_TRUE(std::holds_alternative<IngestOutcome>(submit_and_wait(committer, committer_item("e3"))));
     committer.stop();
     EXPECT_EQ(store.data().jobs.at(accepted.jobs[0].id).state, JobState::delivered);
     EXPECT_TRUE(committer.healthy());
@@ -164,7 +159,7 @@ TEST(GroupCommit, AnUnwritableStoreIsProbedAndRecoversWithoutNewWork) {
         std::lock_guard lock(store.data().mutex);
         store.data().unwritable = true;
     }
-    ASSERT_TRUE(std::holds_alternative<std::string>(submit_and_wait(committer, item("e1"))));
+    ASSERT_TRUE(std::holds_alternative<std::string>(submit_and_wait(committer, committer_item("e1"))));
     EXPECT_FALSE(committer.healthy());
     // While it stays unwritable the probes fail and the committer stays unhealthy.
     ASSERT_TRUE(test::wait_until(
@@ -180,26 +175,8 @@ TEST(GroupCommit, AnUnwritableStoreIsProbedAndRecoversWithoutNewWork) {
         store.data().unwritable = false;
     }
     EXPECT_TRUE(test::wait_until([&] { return committer.healthy(); }, 5s));
-    EXPECT_TRUE(std::holds_alternative<IngestOutcome>(submit_and_wait(committer, item("e2"))));
+    EXPECT_TRUE(std::holds_alternative<IngestOutcome>(submit_and_wait(committer, committer_item("e2"))));
     committer.stop();
-}
-
-JobUpdate delivered(int64_t job_id) {
-    JobUpdate update;
-    update.job_id = job_id;
-    update.state = JobState::delivered;
-    update.attempts = 1;
-    return update;
-}
-
-int commits(test::MemoryStore& store) {
-    std::lock_guard lock(store.data().mutex);
-    return store.data().commits;
-}
-
-JobState state_of(test::MemoryStore& store, int64_t job_id) {
-    std::lock_guard lock(store.data().mutex);
-    return store.data().jobs.at(job_id).state;
 }
 
 // A committer whose outcomes wait `outcome_wait`, with one event committed and its delivery's
@@ -208,7 +185,7 @@ struct ReportedOutcome {
     explicit ReportedOutcome(std::chrono::microseconds outcome_wait)
         : committer(store, 1024, std::chrono::milliseconds(1000), outcome_wait) {
         committer.start();
-        job_id = std::get<IngestOutcome>(submit_and_wait(committer, item("e1"))).jobs[0].id;
+        job_id = std::get<IngestOutcome>(submit_and_wait(committer, committer_item("e1"))).jobs[0].id;
         commits_before = commits(store);
         committer.submit_updates({delivered(job_id)});
     }
@@ -226,7 +203,7 @@ TEST(GroupCommit, AnOutcomeWaitsForTheNextEventAndSharesItsCommit) {
     ReportedOutcome reported(10s);
     std::this_thread::sleep_for(50ms);
     EXPECT_EQ(commits(reported.store), reported.commits_before);  // still waiting for an event
-    ASSERT_TRUE(std::holds_alternative<IngestOutcome>(submit_and_wait(reported.committer, item("e2"))));
+    ASSERT_TRUE(std::holds_alternative<IngestOutcome>(submit_and_wait(reported.committer, committer_item("e2"))));
     EXPECT_EQ(commits(reported.store), reported.commits_before + 1);
     EXPECT_EQ(state_of(reported.store, reported.job_id), JobState::delivered);
 }
@@ -242,7 +219,7 @@ TEST(GroupCommit, AnOutcomeWithNoEventToShareIsCommittedWhenItsWaitEnds) {
 struct MinuteOutcomeWait {
     MinuteOutcomeWait() { committer.start(); }
     IngestOutcome accept(const std::string& id) {
-        return std::get<IngestOutcome>(submit_and_wait(committer, item(id)));
+        return std::get<IngestOutcome>(submit_and_wait(committer, committer_item(id)));
     }
     test::MemoryStore store;
     GroupCommitter committer{store, 1024, std::chrono::milliseconds(1000), std::chrono::minutes(1)};

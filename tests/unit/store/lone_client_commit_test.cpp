@@ -6,6 +6,7 @@
 #include <future>
 #include <thread>
 
+#include "committer_test_items.hpp"
 #include "store/group_commit.hpp"
 #include "support/memory_store.hpp"
 #include "support/process.hpp"
@@ -15,26 +16,9 @@ namespace {
 
 using namespace std::chrono_literals;
 using Submitter = GroupCommitter::Submitter;
-
-IngestItem item(const std::string& id) {
-    IngestItem it;
-    it.event.id = id;
-    it.event.service = "api";
-    it.event.environment = "production";
-    it.event.status = DeployStatus::failed;
-    it.event.json = "{}";
-    it.accepted_at_ms = 1000;
-    it.targets.push_back({"payments", "deploys", "webhook", "hash", "owner", false});
-    return it;
-}
-
-JobUpdate delivered(int64_t job_id) {
-    JobUpdate update;
-    update.job_id = job_id;
-    update.state = JobState::delivered;
-    update.attempts = 1;
-    return update;
-}
+using test::commits;
+using test::delivered;
+using test::state_of;
 
 // One submission's answer, and where it was given.
 struct Answer {
@@ -48,7 +32,7 @@ Answer submit(GroupCommitter& committer, const std::string& id, Submitter submit
     auto answer = answered.get_future();
     std::atomic<bool> returned{false};
     committer.submit(
-        item(id),
+        test::committer_item(id),
         [&](GroupCommitter::Result result) {
             answered.set_value({std::move(result), std::this_thread::get_id(), !returned.load()});
         },
@@ -74,16 +58,6 @@ std::optional<Answer> lone_answer_here(GroupCommitter& committer, const std::str
         },
         5s);
     return here;
-}
-
-int commits(test::MemoryStore& store) {
-    std::lock_guard lock(store.data().mutex);
-    return store.data().commits;
-}
-
-JobState state_of(test::MemoryStore& store, int64_t job_id) {
-    std::lock_guard lock(store.data().mutex);
-    return store.data().jobs.at(job_id).state;
 }
 
 TEST(LoneClientCommit, AnIdleWritersLoneClientIsCommittedOnItsOwnThread) {
