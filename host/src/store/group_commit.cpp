@@ -167,7 +167,7 @@ bool GroupCommitter::next_batch(Batch& batch) {
         // the outcome at once would make the event wait out a second fsync. That event may be
         // committed on the client's own thread meanwhile, taking the outcomes with it.
         company_ = 1;
-        writer_idle_ = true;
+        writer_idle_ = batch.updates.empty();  // outcomes kept from a failed commit are written first
         wake_.wait_for(lock, outcome_wait_, [&] {
             return stopping_ || !items_.empty() || !ops_.empty() || (updates_.empty() && batch.updates.empty());
         });
